@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The native API (writewatch.h): argument checks, region table bookkeeping,
+ * then the region's backend.  Every argument is checked before anything is
+ * changed, so a bad call leaves all state as it was.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+/* ---- the "plain" backend: allocations the Win32 layer makes without
+ * MEM_WRITE_WATCH.  No tracking; get/reset are refused before reaching it. */
+static const char *plain_unavailable(void) { return NULL; }
+static int plain_attach(struct ww_region *r) { return 0; }
+static void plain_detach(struct ww_region *r) {}
+static int plain_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	if (ww_sys_mprotect((void *)ww_page_addr(r, first), (last - first) << ww_page_shift, prot) < 0)
+		return -errno;
+	return 0;
+}
+static int plain_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	void *addr = (void *)ww_page_addr(r, first);
+	size_t len = (last - first) << ww_page_shift;
+
+	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0 || ww_sys_mprotect(addr, len, PROT_NONE) < 0)
+		return -errno;
+	return 0;
+}
+static void plain_fork_child(void) {}
+
+static const struct ww_backend_ops plain_ops = {
+	.kind = WW_BACKEND_COUNT, .name = "none",
+	.unavailable = plain_unavailable, .attach = plain_attach, .detach = plain_detach,
+	.commit = plain_mprotect, .decommit = plain_decommit, .protect = plain_mprotect,
+	.fork_child = plain_fork_child,
+};
+
+/* ---- argument helpers */
+
+/* [addr, addr+size) widened to whole pages; -EINVAL for size 0 or overflow. */
+static int page_range(const void *addr, size_t size, uintptr_t *start, uintptr_t *end)
+{
+	uintptr_t a = (uintptr_t)addr, mask = ww_page_size - 1;
+
+	if (!size || a + size < a || a + size > UINTPTR_MAX - mask)
+		return -EINVAL;
+	*start = a & ~mask;
+	*end = (a + size + mask) & ~mask;
+	return 0;
+}
+
+static bool prot_valid(int prot)
+{
+	return !(prot & ~PROT_ALL);
+}
+
+/* Region holding all of [start, end), or NULL. */
+static struct ww_region *region_for(uintptr_t start, uintptr_t end)
+{
+	return ww_region_find(start, end - start);
+}
+
+/* Undo ww_region_insert + attach, and forget r.  Exclusive lock held. */
+static void region_destroy(struct ww_region *r, bool attached)
+{
+	if (attached)
+		r->ops->detach(r);
+	ww_region_remove(r);
+	if (r->owned)
+		ww_sys_munmap((void *)r->base, r->size);
+	if (r->ops->release)
+		r->ops->release(r);
+	ww_region_delete(r);
+}
+
+/* Enter r into the table and start its backend.  Insert comes first: once
+ * pages are protected, a racing write must find the region. */
+static int region_start(struct ww_region *r)
+{
+	int ret;
+
+	ww_table_lock_exclusive();
+	ret = ww_region_insert(r);
+	if (!ret) {
+		ret = r->ops->attach(r);
+		if (ret) {
+			ww_region_remove(r);
+			if (r->ops->release)
+				r->ops->release(r);
+		}
+	}
+	ww_table_unlock();
+	return ret;
+}
+
+static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	ww_bits_set(r->committed, first, last);
+	memset(r->prot + first, prot, last - first);
+}
+
+/* ---- regions */
+
+int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
+{
+	const struct ww_backend_ops *ops;
+	uintptr_t start, end, hint;
+	struct ww_region *r;
+	void *base;
+	int ret;
+
+	ww_init();
+	if (!addr || !size)
+		return -EFAULT;
+	hint = (uintptr_t)*addr;
+	if ((flags & ~(WW_ALLOC_COMMIT | WW_ALLOC_NO_WATCH)) || !prot_valid(prot) ||
+	    (hint & (ww_page_size - 1)) || page_range((void *)hint, *size, &start, &end))
+		return -EINVAL;
+	ops = (flags & WW_ALLOC_NO_WATCH) ? &plain_ops : ww_backend_ops_for(ww_current_backend());
+
+	/* Reserved pages are PROT_NONE and unbacked; NORESERVE so that a
+	 * 64 GiB reservation does not count against overcommit. */
+	base = ww_sys_mmap((void *)hint, end - start, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (hint ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+	if (base == MAP_FAILED)
+		return errno == EEXIST ? -EEXIST : -ENOMEM;
+	if (hint && (uintptr_t)base != hint) {	/* kernel without NOREPLACE */
+		ww_sys_munmap(base, end - start);
+		return -EEXIST;
+	}
+	r = ww_region_new((uintptr_t)base, end - start);
+	if (!r) {
+		ww_sys_munmap(base, end - start);
+		return -ENOMEM;
+	}
+	r->owned = true;
+	r->watched = !(flags & WW_ALLOC_NO_WATCH);
+	r->ops = ops;
+	if (flags & WW_ALLOC_COMMIT) {
+		mark_committed(r, 0, r->npages, prot);
+		if (ww_sys_mprotect(base, r->size, prot) < 0) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+	ret = region_start(r);
+	if (ret)
+		goto fail;
+	*addr = base;
+	*size = r->size;
+	WW_DEBUG("alloc %p+%#zx (%s)", base, r->size, ops->name);
+	return 0;
+fail:
+	ww_sys_munmap(base, r->size);
+	ww_region_delete(r);
+	return ret;
+}
+
+int ww_watch(void *addr, size_t size, unsigned flags, int prot)
+{
+	uintptr_t start, end;
+	struct ww_region *r;
+	int ret;
+
+	ww_init();
+	if ((flags & ~WW_WATCH_RESERVED) || !prot_valid(prot) ||
+	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, &start, &end))
+		return -EINVAL;
+	r = ww_region_new(start, end - start);
+	if (!r)
+		return -ENOMEM;
+	r->watched = true;
+	r->ops = ww_backend_ops_for(ww_current_backend());
+	if (!(flags & WW_WATCH_RESERVED)) {
+		mark_committed(r, 0, r->npages, prot);
+		/* Writable before tracking starts: a write in between happened
+		 * before the watch, so it need not be reported. */
+		if (ww_sys_mprotect(addr, r->size, prot) < 0) {
+			ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
+			ww_region_delete(r);
+			return ret;
+		}
+	}
+	ret = region_start(r);
+	if (ret) {
+		ww_region_delete(r);
+		return ret;
+	}
+	WW_DEBUG("watch %p+%#zx (%s)", addr, r->size, r->ops->name);
+	return 0;
+}
+
+/* Find the region starting exactly at base, owned or not as asked. */
+static int end_region(void *base, bool owned)
+{
+	struct ww_region *r;
+
+	ww_init();
+	if (!base)
+		return -EINVAL;
+	ww_table_lock_exclusive();
+	r = ww_region_find((uintptr_t)base, 1);
+	if (!r || r->base != (uintptr_t)base || r->owned != owned) {
+		ww_table_unlock();
+		return -EINVAL;
+	}
+	region_destroy(r, true);
+	ww_table_unlock();
+	return 0;
+}
+
+int ww_free(void *base)
+{
+	return end_region(base, true);
+}
+
+int ww_unwatch(void *base)
+{
+	return end_region(base, false);
+}
+
+/* Common front of commit / decommit / protect: exclusive lock taken and the
+ * region found, or an error with no lock held. */
+static int lock_range(void *addr, size_t size, struct ww_region **rp, size_t *first, size_t *last)
+{
+	uintptr_t start, end;
+
+	ww_init();
+	if (page_range(addr, size, &start, &end))
+		return -EINVAL;
+	ww_table_lock_exclusive();
+	*rp = region_for(start, end);
+	if (!*rp) {
+		ww_table_unlock();
+		return -EINVAL;
+	}
+	*first = ww_page_index(*rp, start);
+	*last = ww_page_index(*rp, end);
+	return 0;
+}
+
+int ww_commit(void *addr, size_t size, int prot)
+{
+	struct ww_region *r;
+	size_t first, last;
+	int ret;
+
+	if (!prot_valid(prot))
+		return -EINVAL;
+	ret = lock_range(addr, size, &r, &first, &last);
+	if (ret)
+		return ret;
+	ret = r->ops->commit(r, first, last, prot);
+	if (!ret)
+		mark_committed(r, first, last, prot);
+	ww_table_unlock();
+	return ret;
+}
+
+int ww_decommit(void *addr, size_t size)
+{
+	struct ww_region *r;
+	size_t first, last;
+	int ret = lock_range(addr, size, &r, &first, &last);
+
+	if (ret)
+		return ret;
+	ret = r->ops->decommit(r, first, last);
+	if (!ret)
+		ww_bits_clear(r->committed, first, last);
+	ww_table_unlock();
+	return ret;
+}
+
+int ww_protect(void *addr, size_t size, int prot, int *old_prot)
+{
+	struct ww_region *r;
+	size_t first, last;
+	int ret;
+
+	if (!prot_valid(prot))
+		return -EINVAL;
+	ret = lock_range(addr, size, &r, &first, &last);
+	if (ret)
+		return ret;
+	if (ww_bits_find_clear(r->committed, first, last) != last) {
+		ret = -ENOMEM;	/* as mprotect(2) on unmapped pages */
+	} else {
+		int old = r->prot[first];
+
+		ret = r->ops->protect(r, first, last, prot);
+		if (!ret) {
+			memset(r->prot + first, prot, last - first);
+			if (old_prot)
+				*old_prot = old;
+		}
+	}
+	ww_table_unlock();
+	return ret;
+}
+
+/* ---- write watch */
+
+/* Shared front of get / reset: shared lock taken and a watched region found. */
+static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *first, size_t *last)
+{
+	uintptr_t start, end;
+
+	if (page_range(addr, size, &start, &end))
+		return -EINVAL;
+	ww_table_lock_shared();
+	*rp = region_for(start, end);
+	if (!*rp || !(*rp)->watched) {
+		ww_table_unlock();
+		return -EINVAL;
+	}
+	*first = ww_page_index(*rp, start);
+	*last = ww_page_index(*rp, end);
+	return 0;
+}
+
+int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
+{
+	struct ww_region *r;
+	size_t first, last, n;
+	int ret;
+
+	ww_init();
+	if (!count)
+		return -EFAULT;
+	if ((flags & ~WW_GET_RESET) || !size || !*count)
+		return -EINVAL;
+	if (!pages)
+		return -EFAULT;
+	ret = lock_watched(addr, size, &r, &first, &last);
+	if (ret)
+		return ret;
+	n = *count;
+	ret = r->ops->get(r, first, last, flags & WW_GET_RESET, pages, &n);
+	ww_table_unlock();
+	if (ret && (flags & WW_GET_RESET) && n) {
+		/* Pages already returned were also made clean: failing the call
+		 * now would lose their writes.  Report them. */
+		WW_WARN("get-and-reset stopped early (%s); returning the %zu pages found", strerror(-ret), n);
+		ret = 0;
+	}
+	if (!ret)
+		*count = n;
+	return ret;
+}
+
+int ww_reset(void *addr, size_t size)
+{
+	struct ww_region *r;
+	size_t first, last;
+	int ret;
+
+	ww_init();
+	ret = lock_watched(addr, size, &r, &first, &last);
+	if (ret)
+		return ret;
+	ret = r->ops->reset(r, first, last);
+	ww_table_unlock();
+	return ret;
+}
+
+int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend *backend)
+{
+	struct ww_region *r;
+
+	ww_init();
+	ww_table_lock_shared();
+	r = ww_region_find((uintptr_t)addr, 1);
+	if (r) {
+		if (base)
+			*base = (void *)r->base;
+		if (size)
+			*size = r->size;
+		if (backend)
+			*backend = r->watched ? r->ops->kind : WW_BACKEND_AUTO;
+	}
+	ww_table_unlock();
+	return r ? 0 : -ENOENT;
+}

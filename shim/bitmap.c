@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Page bitmaps and lazily backed arrays. */
+#include <sys/mman.h>
+
+#include "internal.h"
+
+void *ww_lazy_zalloc(size_t bytes)
+{
+	void *p;
+
+	if (!bytes)
+		bytes = 1;
+	/* Anonymous memory reads as zero and costs nothing until touched:
+	 * per-page state of a 64 GiB reservation stays virtual. */
+	p = ww_sys_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void ww_lazy_free(void *p, size_t bytes)
+{
+	if (p)
+		ww_sys_munmap(p, bytes ? bytes : 1);
+}
+
+static inline uint64_t mask_from(size_t bit) { return ~(uint64_t)0 << (bit % 64); }
+static inline uint64_t mask_below(size_t bit) { return bit % 64 ? ~(uint64_t)0 >> (64 - bit % 64) : ~(uint64_t)0; }
+
+/* Apply op to the words covering [first, last) with edge masks. */
+#define FOR_EACH_MASKED_WORD(first, last, w, mask, body)				\
+	for (size_t w = (first) / 64; w <= ((last) - 1) / 64; w++) {			\
+		uint64_t mask = ~(uint64_t)0;						\
+		if (w == (first) / 64) mask &= mask_from(first);			\
+		if (w == ((last) - 1) / 64) mask &= mask_below(last);			\
+		body;									\
+	}
+
+void ww_bits_set(ww_word *map, size_t first, size_t last)
+{
+	if (first >= last)
+		return;
+	FOR_EACH_MASKED_WORD(first, last, w, mask, atomic_fetch_or(&map[w], mask))
+}
+
+void ww_bits_clear(ww_word *map, size_t first, size_t last)
+{
+	if (first >= last)
+		return;
+	FOR_EACH_MASKED_WORD(first, last, w, mask, atomic_fetch_and(&map[w], ~mask))
+}
+
+static size_t find_bit(ww_word *map, size_t first, size_t last, uint64_t invert)
+{
+	if (first >= last)
+		return last;
+	FOR_EACH_MASKED_WORD(first, last, w, mask, {
+		uint64_t v = (atomic_load_explicit(&map[w], memory_order_relaxed) ^ invert) & mask;
+		if (v) {
+			size_t bit = w * 64 + (size_t)__builtin_ctzll(v);
+			return bit < last ? bit : last;
+		}
+	})
+	return last;
+}
+
+size_t ww_bits_find_set(ww_word *map, size_t first, size_t last)
+{
+	return find_bit(map, first, last, 0);
+}
+
+size_t ww_bits_find_clear(ww_word *map, size_t first, size_t last)
+{
+	return find_bit(map, first, last, ~(uint64_t)0);
+}

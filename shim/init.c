@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Process-wide set-up: page size, environment, backend choice, fork handling.
+ *
+ * Backend choice: WRITEWATCH_BACKEND (uffd, mprotect, uffd-sync, auto) or
+ * ww_set_backend(); auto takes uffd when the running kernel passes the probe,
+ * else mprotect.  A backend asked for but unusable falls back to mprotect
+ * with a warning; the reason stays queryable (ww_backend_reason).
+ *
+ * fork: the table lock is held across fork() so the child sees a consistent
+ * table; the child then lets each backend drop what belongs to the parent
+ * (the uffd and the pagemap fd stay bound to the parent's mm).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+size_t ww_page_size;
+unsigned ww_page_shift;
+struct ww_stats_atomic ww_stats;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
+static enum ww_backend chosen = WW_BACKEND_AUTO;	/* AUTO: not decided yet */
+static char chosen_reason[256];
+
+static const char *const backend_names[WW_BACKEND_COUNT] = {
+	[WW_BACKEND_AUTO] = "auto",
+	[WW_BACKEND_UFFD] = "uffd",
+	[WW_BACKEND_MPROTECT] = "mprotect",
+	[WW_BACKEND_UFFD_SYNC] = "uffd-sync",
+};
+
+const char *ww_backend_name(enum ww_backend backend)
+{
+	if ((unsigned)backend >= WW_BACKEND_COUNT)
+		return "unknown";
+	return backend_names[backend];
+}
+
+const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b)
+{
+	switch (b) {
+	case WW_BACKEND_UFFD: return &ww_backend_uffd;
+	case WW_BACKEND_MPROTECT: return &ww_backend_mprotect;
+	case WW_BACKEND_UFFD_SYNC: return &ww_backend_uffd_sync;
+	default: return NULL;
+	}
+}
+
+const char *ww_backend_unavailable_reason(enum ww_backend backend)
+{
+	const struct ww_backend_ops *ops;
+
+	ww_init();
+	if (backend == WW_BACKEND_AUTO)
+		return NULL;	/* mprotect is always there */
+	ops = ww_backend_ops_for(backend);
+	if (!ops)
+		return "unknown backend";
+	return ops->unavailable();
+}
+
+static void atfork_prepare(void)
+{
+	ww_table_lock_exclusive();
+}
+
+static void atfork_parent(void)
+{
+	ww_table_unlock();
+}
+
+static void atfork_child(void)
+{
+	ww_region_fork_child();
+	for (enum ww_backend b = WW_BACKEND_UFFD; b < WW_BACKEND_COUNT; b++)
+		ww_backend_ops_for(b)->fork_child();
+	ww_table_unlock();
+}
+
+static void init_once_fn(void)
+{
+	const char *debug = getenv("WRITEWATCH_DEBUG");
+	long ps = sysconf(_SC_PAGESIZE);
+
+	ww_page_size = ps > 0 ? (size_t)ps : 4096;
+	ww_page_shift = (unsigned)__builtin_ctzl(ww_page_size);
+	if (debug && *debug)
+		ww_log_level = atoi(debug);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+void ww_init(void)
+{
+	pthread_once(&init_once, init_once_fn);
+}
+
+static enum ww_backend backend_from_name(const char *name)
+{
+	for (int b = 0; b < WW_BACKEND_COUNT; b++)
+		if (!strcmp(name, backend_names[b]))
+			return (enum ww_backend)b;
+	return WW_BACKEND_COUNT;
+}
+
+/* Resolve a request to a usable backend, recording why.  choice_lock held. */
+static void choose(enum ww_backend wanted, const char *origin)
+{
+	const char *why_not;
+
+	if (wanted == WW_BACKEND_AUTO) {
+		why_not = ww_backend_uffd.unavailable();
+		if (!why_not) {
+			chosen = WW_BACKEND_UFFD;
+			snprintf(chosen_reason, sizeof(chosen_reason),
+				 "auto: kernel has userfaultfd WP_ASYNC + WP_UNPOPULATED and PAGEMAP_SCAN");
+			return;
+		}
+		chosen = WW_BACKEND_MPROTECT;
+		snprintf(chosen_reason, sizeof(chosen_reason), "auto: uffd unavailable (%s)", why_not);
+		WW_WARN("falling back to the mprotect backend: uffd unavailable (%s)", why_not);
+		WW_STAT_ADD(fallbacks, 1);
+		return;
+	}
+	why_not = ww_backend_ops_for(wanted)->unavailable();
+	if (!why_not) {
+		chosen = wanted;
+		snprintf(chosen_reason, sizeof(chosen_reason), "requested by %s", origin);
+		return;
+	}
+	chosen = WW_BACKEND_MPROTECT;
+	snprintf(chosen_reason, sizeof(chosen_reason), "%s requested by %s but unavailable (%s)",
+		 ww_backend_name(wanted), origin, why_not);
+	WW_WARN("falling back to the mprotect backend: %s", chosen_reason);
+	WW_STAT_ADD(fallbacks, 1);
+}
+
+enum ww_backend ww_current_backend(void)
+{
+	enum ww_backend b;
+
+	ww_init();
+	pthread_mutex_lock(&choice_lock);
+	if (chosen == WW_BACKEND_AUTO) {
+		const char *env = getenv("WRITEWATCH_BACKEND");
+		enum ww_backend wanted = WW_BACKEND_AUTO;
+
+		if (env && *env) {
+			wanted = backend_from_name(env);
+			if (wanted == WW_BACKEND_COUNT) {
+				WW_WARN("WRITEWATCH_BACKEND=%s is not one of auto, uffd, mprotect, uffd-sync: using auto", env);
+				wanted = WW_BACKEND_AUTO;
+			}
+		}
+		choose(wanted, "WRITEWATCH_BACKEND");
+		WW_INFO("backend %s (%s)", ww_backend_name(chosen), chosen_reason);
+	}
+	b = chosen;
+	pthread_mutex_unlock(&choice_lock);
+	return b;
+}
+
+int ww_set_backend(enum ww_backend backend)
+{
+	const char *why_not;
+
+	ww_init();
+	if ((unsigned)backend >= WW_BACKEND_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&choice_lock);
+	if (backend == WW_BACKEND_AUTO) {
+		choose(WW_BACKEND_AUTO, "ww_set_backend");
+		pthread_mutex_unlock(&choice_lock);
+		return 0;
+	}
+	why_not = ww_backend_ops_for(backend)->unavailable();
+	if (why_not) {
+		pthread_mutex_unlock(&choice_lock);
+		return -EOPNOTSUPP;	/* explicit request: no silent fallback */
+	}
+	chosen = backend;
+	snprintf(chosen_reason, sizeof(chosen_reason), "requested by ww_set_backend");
+	pthread_mutex_unlock(&choice_lock);
+	return 0;
+}
+
+const char *ww_backend_reason(void)
+{
+	ww_current_backend();
+	return chosen_reason;
+}
+
+void ww_get_stats(struct ww_stats *out)
+{
+	out->regions_live = atomic_load(&ww_stats.regions_live);
+	out->faults_handled = atomic_load(&ww_stats.faults_handled);
+	out->scans = atomic_load(&ww_stats.scans);
+	out->overreported_pages = atomic_load(&ww_stats.overreported_pages);
+	out->enomem_widenings = atomic_load(&ww_stats.enomem_widenings);
+	out->fallbacks = atomic_load(&ww_stats.fallbacks);
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal interfaces of libwritewatch: regions, backends, system calls, logs. */
+#ifndef WW_INTERNAL_H
+#define WW_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "writewatch.h"
+
+#define WW_HIDDEN __attribute__((visibility("hidden")))
+
+extern WW_HIDDEN size_t ww_page_size;	/* set once by ww_init() */
+extern WW_HIDDEN unsigned ww_page_shift;
+
+/* ---- bitmaps (one bit per page, atomic words so a signal handler may set bits) */
+typedef _Atomic uint64_t ww_word;
+#define WW_WORD_BITS 64
+
+/* Lazily backed zeroed array (MAP_NORESERVE mmap): a 64 GiB reservation costs
+ * nothing until pages are committed.  NULL on failure. */
+WW_HIDDEN void *ww_lazy_zalloc(size_t bytes);
+WW_HIDDEN void ww_lazy_free(void *p, size_t bytes);
+
+static inline size_t ww_bitmap_words(size_t bits) { return (bits + WW_WORD_BITS - 1) / WW_WORD_BITS; }
+static inline bool ww_bit_test(ww_word *map, size_t bit)
+{
+	return atomic_load_explicit(&map[bit / 64], memory_order_relaxed) >> (bit % 64) & 1;
+}
+static inline void ww_bit_set(ww_word *map, size_t bit)
+{
+	atomic_fetch_or(&map[bit / 64], (uint64_t)1 << (bit % 64));
+}
+static inline void ww_bit_clear(ww_word *map, size_t bit)
+{
+	atomic_fetch_and(&map[bit / 64], ~((uint64_t)1 << (bit % 64)));
+}
+/* Set / clear bits [first, last). */
+WW_HIDDEN void ww_bits_set(ww_word *map, size_t first, size_t last);
+WW_HIDDEN void ww_bits_clear(ww_word *map, size_t first, size_t last);
+/* First set (find_set) or clear bit in [first, last), or last if none. */
+WW_HIDDEN size_t ww_bits_find_set(ww_word *map, size_t first, size_t last);
+WW_HIDDEN size_t ww_bits_find_clear(ww_word *map, size_t first, size_t last);
+
+/* ---- regions */
+struct ww_backend_ops;
+
+struct ww_region {
+	uintptr_t base;
+	size_t size;
+	size_t npages;
+	bool owned;		/* mapped by ww_alloc (else ww_watch) */
+	bool watched;		/* write watch on (false: plain allocation of the
+				 * Win32 layer, kept only for VirtualFree/Protect) */
+	const struct ww_backend_ops *ops;
+	void *backend_data;	/* owned by ops */
+	ww_word *committed;	/* bit per page */
+	uint8_t *prot;		/* PROT_* per page (valid where committed) */
+	size_t map_bytes;	/* bytes of each lazy array, for freeing */
+	size_t prot_bytes;
+};
+
+static inline size_t ww_page_index(const struct ww_region *r, uintptr_t addr)
+{
+	return (addr - r->base) >> ww_page_shift;
+}
+static inline uintptr_t ww_page_addr(const struct ww_region *r, size_t index)
+{
+	return r->base + (index << ww_page_shift);
+}
+
+/*
+ * The region table.  API calls take the table lock (shared for get/reset,
+ * exclusive for anything that changes a region).  The SIGSEGV handler cannot
+ * lock: it uses ww_region_lookup_signal_safe(), lock-free, and frees wait for
+ * handlers in flight (see region.c).
+ */
+WW_HIDDEN void ww_table_lock_shared(void);
+WW_HIDDEN void ww_table_lock_exclusive(void);
+WW_HIDDEN void ww_table_unlock(void);
+/* Region containing [addr, addr+len) entirely, or NULL.  Caller holds the lock. */
+WW_HIDDEN struct ww_region *ww_region_find(uintptr_t addr, size_t len);
+/* Region overlapping [addr, addr+len) at all, or NULL.  Caller holds the lock. */
+WW_HIDDEN struct ww_region *ww_region_find_overlap(uintptr_t addr, size_t len);
+/* New region (arrays allocated, not yet in the table). */
+WW_HIDDEN struct ww_region *ww_region_new(uintptr_t base, size_t size);
+WW_HIDDEN void ww_region_delete(struct ww_region *r);
+/* Insert / remove under the exclusive lock.  Remove waits until no signal
+ * handler can still be looking at r. */
+WW_HIDDEN int ww_region_insert(struct ww_region *r);
+WW_HIDDEN void ww_region_remove(struct ww_region *r);
+/* Lock-free lookup for signal handlers; call between signal_enter/leave. */
+WW_HIDDEN unsigned ww_signal_enter(void);
+WW_HIDDEN void ww_signal_leave(unsigned token);
+WW_HIDDEN struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr);
+WW_HIDDEN void ww_region_fork_child(void);
+/* Call fn on every region (exclusive lock held by caller, or in a fork child). */
+WW_HIDDEN void ww_region_foreach(void (*fn)(struct ww_region *r, void *arg), void *arg);
+
+/* ---- backends */
+struct ww_backend_ops {
+	enum ww_backend kind;
+	const char *name;
+	/* NULL if usable here, else the reason (static storage).  Probes once. */
+	const char *(*unavailable)(void);
+	/* Start tracking r: every page reads clean.  Pages already marked
+	 * committed in r get their protection applied (r->prot). */
+	int (*attach)(struct ww_region *r);
+	/* Stop tracking; leave the mapping with the caller's protections.
+	 * Called while r is still in the table (a racing fault on a page that
+	 * was protected must still find it). */
+	void (*detach)(struct ww_region *r);
+	/* Free backend_data: r is out of the table and no signal handler can
+	 * see it any more.  May be NULL. */
+	void (*release)(struct ww_region *r);
+	/* Commit pages [first, last) with prot: apply the protection.  Called
+	 * BEFORE r->committed / r->prot are updated, so pages whose committed
+	 * bit is still clear are the newly committed ones: they start clean;
+	 * already committed pages keep their written state. */
+	int (*commit)(struct ww_region *r, size_t first, size_t last, int prot);
+	/* Decommit pages [first, last): drop contents, make them inaccessible
+	 * and forget their written state.  Called before r->committed is
+	 * cleared.  For regions the library does not own (ww_watch) too. */
+	int (*decommit)(struct ww_region *r, size_t first, size_t last);
+	/* Change protection of committed pages [first, last) to prot without
+	 * changing written state (r->prot is updated by the caller after). */
+	int (*protect)(struct ww_region *r, size_t first, size_t last, int prot);
+	/* Written pages in [first, last), ascending, at most *count; with reset
+	 * exactly those become clean atomically.  Stores page base addresses
+	 * in pages[] (the caller's array: written only for pages found). */
+	int (*get)(struct ww_region *r, size_t first, size_t last, bool reset,
+		   void **pages, size_t *count);
+	/* Make [first, last) clean. */
+	int (*reset)(struct ww_region *r, size_t first, size_t last);
+	/* In a fork child, with the table locked: rebuild per-process state so
+	 * that the child never acts on the parent's tracking. */
+	void (*fork_child)(void);
+};
+
+WW_HIDDEN extern const struct ww_backend_ops ww_backend_uffd;
+WW_HIDDEN extern const struct ww_backend_ops ww_backend_mprotect;
+WW_HIDDEN extern const struct ww_backend_ops ww_backend_uffd_sync;
+WW_HIDDEN const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b);
+
+/* ---- userfaultfd: fd with UFFDIO_API done for `features`, or -errno (probe.c) */
+WW_HIDDEN int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev);
+
+/* ---- one-time init (page size, env, fork handlers); idempotent, thread-safe */
+WW_HIDDEN void ww_init(void);
+
+/* ---- statistics */
+struct ww_stats_atomic {
+	_Atomic uint64_t regions_live, faults_handled, scans, overreported_pages,
+		enomem_widenings, fallbacks;
+};
+WW_HIDDEN extern struct ww_stats_atomic ww_stats;
+#define WW_STAT_ADD(field, n) atomic_fetch_add_explicit(&ww_stats.field, (n), memory_order_relaxed)
+
+/* ---- logging: "writewatch: LEVEL: message" on stderr */
+WW_HIDDEN extern int ww_log_level;
+WW_HIDDEN void ww_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define WW_WARN(...) ww_log(1, __VA_ARGS__)
+#define WW_INFO(...) ww_log(2, __VA_ARGS__)
+#define WW_DEBUG(...) ww_log(3, __VA_ARGS__)
+
+/*
+ * ---- system calls.  Every kernel interaction of the library goes through
+ * these, so that tests can make any of them fail (sys.c: ww_fault_inject).
+ * They return the syscall's result with errno set, like libc.  All are
+ * async-signal-safe.
+ */
+enum ww_sys_call {
+	WW_SYS_MMAP, WW_SYS_MUNMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE,
+	WW_SYS_USERFAULTFD, WW_SYS_OPEN, WW_SYS_IOCTL, WW_SYS_READ,
+	WW_SYS_COUNT
+};
+WW_HIDDEN void *ww_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+WW_HIDDEN int ww_sys_munmap(void *addr, size_t len);
+WW_HIDDEN int ww_sys_mprotect(void *addr, size_t len, int prot);
+WW_HIDDEN int ww_sys_madvise(void *addr, size_t len, int advice);
+WW_HIDDEN int ww_sys_userfaultfd(int flags);
+WW_HIDDEN int ww_sys_open(const char *path, int flags);
+/* ioctl: request is checked for injection too (inject by request code). */
+WW_HIDDEN int ww_sys_ioctl(int fd, unsigned long request, void *arg);
+WW_HIDDEN ssize_t ww_sys_read(int fd, void *buf, size_t len);
+
+/* Test-only: make the next `times` calls of `call` (with ioctl: whose request is
+ * `request`, 0 = any) fail with err.  times < 0: until cleared. */
+void ww_fault_inject(enum ww_sys_call call, unsigned long request, int err, int times);
+void ww_fault_inject_clear(void);
+
+#endif /* WW_INTERNAL_H */

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Runtime probing of the kernel features the backends need.  Version
+ * numbers prove nothing (backports, seccomp, vm.unprivileged_userfaultfd),
+ * so the probe does the real thing on a scratch page: create a userfaultfd,
+ * write-protect, write, and get-and-clear it with PAGEMAP_SCAN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ww-compat.h"
+
+/*
+ * A userfaultfd with the API handshake done for `features`.  Tries the
+ * syscall with UFFD_USER_MODE_ONLY (allowed unprivileged since 5.11), then
+ * /dev/userfaultfd (allowed by file permissions).  Returns the fd or -errno
+ * of the most telling failure; *offered (may be NULL) gets the kernel's
+ * feature set, *via_dev whether /dev/userfaultfd was used.
+ */
+int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd, err;
+
+	fd = ww_sys_userfaultfd(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	err = errno;
+	if (via_dev)
+		*via_dev = 0;
+	if (fd < 0) {
+		int dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+
+		if (dev < 0)
+			return -err;	/* the syscall's reason is the useful one */
+		fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
+		err = errno;
+		close(dev);
+		if (fd < 0)
+			return -err;
+		if (via_dev)
+			*via_dev = 1;
+	}
+	if (ww_sys_ioctl(fd, UFFDIO_API, &api) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (offered)
+		*offered = api.features;
+	return fd;
+}
+
+/* Features the kernel offers: UFFDIO_API with none asked reports them all
+ * (on a throwaway fd: a second UFFDIO_API on one fd fails). */
+static int probe_uffd_features(struct ww_probe *p)
+{
+	int fd = ww_uffd_open(0, &p->uffd_features, &p->uffd_via_dev);
+
+	if (fd < 0)
+		return -fd;
+	close(fd);
+	p->has_uffd_wp = !!(p->uffd_features & UFFD_FEATURE_PAGEFAULT_FLAG_WP);
+	p->has_wp_async = !!(p->uffd_features & UFFD_FEATURE_WP_ASYNC);
+	p->has_wp_unpopulated = !!(p->uffd_features & UFFD_FEATURE_WP_UNPOPULATED);
+	p->has_uffdio_move = !!(p->uffd_features & UFFD_FEATURE_MOVE);
+	p->has_uffdio_poison = !!(p->uffd_features & UFFD_FEATURE_POISON);
+	return 0;
+}
+
+static int scan_written(int pagemap, char *page, size_t len, unsigned long flags, struct page_region *out)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg), .flags = flags,
+		.start = (uintptr_t)page, .end = (uintptr_t)page + len,
+		.vec = (uintptr_t)out, .vec_len = 1,
+		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+	};
+
+	return ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &arg);
+}
+
+/* The whole uffd backend pipeline on one scratch page.  Returns 0 or errno. */
+static int probe_async_pipeline(void)
+{
+	size_t ps = ww_page_size;
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	struct page_region out;
+	int uffd, pagemap = -1, err = 0, n1, n2;
+	char *page;
+
+	uffd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, NULL, NULL);
+	if (uffd < 0)
+		return -uffd;
+	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		err = errno;
+		goto out_uffd;
+	}
+	reg.range.start = wp.range.start = (uintptr_t)page;
+	reg.range.len = wp.range.len = ps;
+	if (ww_sys_ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 ||
+	    !(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT)) ||
+	    ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
+		err = errno ? errno : EOPNOTSUPP;
+		goto out_map;
+	}
+	pagemap = ww_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0) {
+		err = errno;
+		goto out_map;
+	}
+	page[0] = 1;
+	/* Written page found and cleared, then reads clean. */
+	n1 = scan_written(pagemap, page, ps, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, &out);
+	if (n1 < 0) {
+		err = errno;
+		goto out_map;
+	}
+	n2 = scan_written(pagemap, page, ps, PM_SCAN_CHECK_WPASYNC, &out);
+	if (n2 < 0)
+		err = errno;
+	else if (n1 != 1 || n2 != 0)
+		err = EPROTO;	/* runs, but does not track: never trust it */
+out_map:
+	if (pagemap >= 0)
+		close(pagemap);
+	ww_sys_munmap(page, ps);
+out_uffd:
+	close(uffd);
+	return err;
+}
+
+/* PAGEMAP_SCAN alone (when no userfaultfd can be had): ENOTTY before 6.7. */
+static int probe_pagemap_scan_plain(void)
+{
+	struct page_region out;
+	int fd = ww_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	/* Any mapped page will do: scan the page holding this variable. */
+	if (scan_written(fd, (char *)((uintptr_t)&out & ~(ww_page_size - 1)), ww_page_size, 0, &out) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* Soft-dirty: a freshly written page carries pagemap bit 55 when the kernel
+ * has CONFIG_MEM_SOFT_DIRTY (new VMAs start soft-dirty); no clear_refs, so
+ * the probe leaves the process's soft-dirty state alone. */
+static int probe_soft_dirty(void)
+{
+	size_t ps = ww_page_size;
+	uint64_t entry = 0;
+	int fd, ok = 0;
+	char *page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return 0;
+	page[0] = 1;
+	fd = ww_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)page / ps * sizeof(entry))) == sizeof(entry))
+			ok = !!(entry & (1ULL << 55));
+		close(fd);
+	}
+	ww_sys_munmap(page, ps);
+	return ok;
+}
+
+static long read_max_map_count(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static struct ww_probe cached;
+static int cached_ret;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void probe_once_fn(void)
+{
+	struct ww_probe *p = &cached;
+	struct utsname u;
+
+	ww_init();
+	if (uname(&u) == 0)
+		snprintf(p->kernel_release, sizeof(p->kernel_release), "%s", u.release);
+	p->page_size = (long)ww_page_size;
+	p->max_map_count = read_max_map_count();
+	p->uffd_errno = probe_uffd_features(p);
+	if (p->uffd_errno == 0 && p->has_wp_async && p->has_wp_unpopulated)
+		p->pagemap_scan_errno = probe_async_pipeline();
+	else
+		p->pagemap_scan_errno = probe_pagemap_scan_plain();
+	p->has_soft_dirty = probe_soft_dirty();
+	cached_ret = 0;
+}
+
+int ww_probe(struct ww_probe *probe)
+{
+	pthread_once(&probe_once, probe_once_fn);
+	if (probe)
+		*probe = cached;
+	return cached_ret;
+}

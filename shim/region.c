@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The region table: a sorted array of region pointers, published as an
+ * immutable snapshot.  API calls use it under a rwlock.  The mprotect
+ * backend's SIGSEGV handler cannot take locks, so it reads the current
+ * snapshot lock-free, bracketed by ww_signal_enter/leave; a writer that
+ * replaces the snapshot (or removes a region) waits for handlers that may
+ * still see the old one, with two reader counters and an epoch flip (the
+ * idea of the kernel's SRCU), so a steady stream of faults cannot starve it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct snapshot {
+	size_t count;
+	struct ww_region *regions[];	/* sorted by base, non-overlapping */
+};
+
+static pthread_rwlock_t table_lock;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+static struct snapshot empty_snapshot;
+static struct snapshot *_Atomic current = &empty_snapshot;
+
+static _Atomic unsigned signal_epoch;
+static _Atomic long signal_readers[2];
+
+static void table_init(void)
+{
+	pthread_rwlockattr_t attr;
+
+	/* Writers (alloc/free/protect) must not starve behind get loops. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&table_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+void ww_table_lock_shared(void)
+{
+	pthread_once(&table_once, table_init);
+	pthread_rwlock_rdlock(&table_lock);
+}
+
+void ww_table_lock_exclusive(void)
+{
+	pthread_once(&table_once, table_init);
+	pthread_rwlock_wrlock(&table_lock);
+}
+
+void ww_table_unlock(void)
+{
+	pthread_rwlock_unlock(&table_lock);
+}
+
+unsigned ww_signal_enter(void)
+{
+	unsigned epoch = atomic_load(&signal_epoch) & 1;
+
+	atomic_fetch_add(&signal_readers[epoch], 1);
+	return epoch;
+}
+
+void ww_signal_leave(unsigned token)
+{
+	atomic_fetch_sub(&signal_readers[token], 1);
+}
+
+/* After publishing a new snapshot: wait until no handler can hold the old. */
+static void wait_for_signal_readers(void)
+{
+	unsigned old = atomic_fetch_add(&signal_epoch, 1) & 1;
+
+	while (atomic_load(&signal_readers[old]) != 0)
+		sched_yield();
+}
+
+/* Index of the first region whose end is above addr. */
+static size_t lower_bound(const struct snapshot *s, uintptr_t addr)
+{
+	size_t lo = 0, hi = s->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ww_region *r = s->regions[mid];
+
+		if (r->base + r->size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr)
+{
+	const struct snapshot *s = atomic_load(&current);
+	size_t i = lower_bound(s, addr);
+
+	if (i < s->count && s->regions[i]->base <= addr)
+		return s->regions[i];
+	return NULL;
+}
+
+struct ww_region *ww_region_find_overlap(uintptr_t addr, size_t len)
+{
+	const struct snapshot *s = atomic_load(&current);
+	size_t i = lower_bound(s, addr);
+
+	if (i < s->count && s->regions[i]->base < addr + len)
+		return s->regions[i];
+	return NULL;
+}
+
+struct ww_region *ww_region_find(uintptr_t addr, size_t len)
+{
+	struct ww_region *r = ww_region_find_overlap(addr, len);
+
+	if (!r || addr < r->base || len > r->size || addr - r->base > r->size - len)
+		return NULL;
+	return r;
+}
+
+void ww_region_foreach(void (*fn)(struct ww_region *r, void *arg), void *arg)
+{
+	const struct snapshot *s = atomic_load(&current);
+
+	for (size_t i = 0; i < s->count; i++)
+		fn(s->regions[i], arg);
+}
+
+/* Replace the snapshot with old + add - remove (one of them NULL). */
+static int publish(struct ww_region *add, struct ww_region *remove)
+{
+	struct snapshot *old = atomic_load(&current);
+	size_t n = old->count + (add ? 1 : 0) - (remove ? 1 : 0);
+	struct snapshot *s = malloc(sizeof(*s) + n * sizeof(s->regions[0]));
+	size_t at = add ? lower_bound(old, add->base) : 0, j = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i <= old->count; i++) {
+		if (add && i == at)
+			s->regions[j++] = add;
+		if (i < old->count && old->regions[i] != remove)
+			s->regions[j++] = old->regions[i];
+	}
+	s->count = j;
+	atomic_store(&current, s);
+	wait_for_signal_readers();
+	if (old != &empty_snapshot)
+		free(old);
+	return 0;
+}
+
+int ww_region_insert(struct ww_region *r)
+{
+	int ret;
+
+	if (ww_region_find_overlap(r->base, r->size))
+		return -EEXIST;
+	ret = publish(r, NULL);
+	if (!ret)
+		WW_STAT_ADD(regions_live, 1);
+	return ret;
+}
+
+void ww_region_remove(struct ww_region *r)
+{
+	/* A failed malloc must not leave a freed region visible: retry. */
+	while (publish(NULL, r) == -ENOMEM)
+		sched_yield();
+	atomic_fetch_sub(&ww_stats.regions_live, 1);
+}
+
+struct ww_region *ww_region_new(uintptr_t base, size_t size)
+{
+	struct ww_region *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->base = base;
+	r->size = size;
+	r->npages = size >> ww_page_shift;
+	r->map_bytes = ww_bitmap_words(r->npages) * sizeof(ww_word);
+	r->prot_bytes = r->npages;
+	r->committed = ww_lazy_zalloc(r->map_bytes);
+	r->prot = ww_lazy_zalloc(r->prot_bytes);
+	if (!r->committed || !r->prot) {
+		ww_region_delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+void ww_region_delete(struct ww_region *r)
+{
+	if (!r)
+		return;
+	ww_lazy_free(r->committed, r->map_bytes);
+	ww_lazy_free(r->prot, r->prot_bytes);
+	free(r);
+}
+
+/* Fork child: only the forking thread exists; handlers that were running in
+ * other threads are gone, and so must their reader counts be. */
+void ww_region_fork_child(void)
+{
+	atomic_store(&signal_readers[0], 0);
+	atomic_store(&signal_readers[1], 0);
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libwritewatch: Windows-style write watching (MEM_WRITE_WATCH, GetWriteWatch,
+ * ResetWriteWatch) for Linux.
+ *
+ * The native API below returns 0 or a negative errno and never touches errno's
+ * meaning for the caller.  The Win32-compatible layer lives in
+ * writewatch-win32.h.  All calls are thread-safe.
+ *
+ * A "region" is a page-aligned range the library tracks.  It is either
+ * allocated by the library (ww_alloc: the counterpart of VirtualAlloc with
+ * MEM_WRITE_WATCH) or an existing mapping handed to ww_watch.  Each region
+ * keeps the backend that was the default when it was created.
+ */
+#ifndef WRITEWATCH_H
+#define WRITEWATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ww_backend {
+	WW_BACKEND_AUTO = 0,	/* best the running kernel supports */
+	WW_BACKEND_UFFD,	/* userfaultfd async write-protect + PAGEMAP_SCAN */
+	WW_BACKEND_MPROTECT,	/* mprotect + SIGSEGV handler + dirty bitmap */
+	WW_BACKEND_UFFD_SYNC,	/* synchronous uffd-wp + handler thread (comparison) */
+	WW_BACKEND_COUNT
+};
+
+/* Name used in logs, WRITEWATCH_BACKEND and reports ("uffd", "mprotect", ...). */
+const char *ww_backend_name(enum ww_backend backend);
+
+/*
+ * Set the backend used for regions created from now on.  AUTO picks the best
+ * available one.  Returns 0, -EINVAL for an unknown value, or -EOPNOTSUPP when
+ * the running kernel cannot support it (ww_backend_unavailable_reason says why).
+ * Without a call the default comes from WRITEWATCH_BACKEND (uffd, mprotect,
+ * uffd-sync or auto), else auto.
+ */
+int ww_set_backend(enum ww_backend backend);
+
+/* Backend new regions get, resolved (never AUTO). */
+enum ww_backend ww_current_backend(void);
+
+/*
+ * Human-readable reason the current backend was chosen: "requested", or why a
+ * better one was not available ("userfaultfd: EPERM ...").  Static storage.
+ */
+const char *ww_backend_reason(void);
+
+/* NULL when the backend can run here, else why not (static storage). */
+const char *ww_backend_unavailable_reason(enum ww_backend backend);
+
+/* Runtime probe of the kernel features the backends use. */
+struct ww_probe {
+	char kernel_release[65];
+	int uffd_errno;			/* 0: a userfaultfd could be created */
+	int uffd_via_dev;		/* created through /dev/userfaultfd */
+	uint64_t uffd_features;		/* features the kernel offers */
+	int has_wp_async;
+	int has_wp_unpopulated;
+	int has_uffd_wp;		/* synchronous write-protect on anonymous memory */
+	int has_uffdio_move;
+	int has_uffdio_poison;
+	int pagemap_scan_errno;		/* 0: PAGEMAP_SCAN works */
+	int has_soft_dirty;		/* pagemap soft-dirty bit works (CONFIG_MEM_SOFT_DIRTY) */
+	long page_size;
+	long max_map_count;		/* vm.max_map_count, -1 if unreadable */
+};
+
+/* Fills *probe (probes once, then cached).  Returns 0 or -errno. */
+int ww_probe(struct ww_probe *probe);
+
+/* Counters, cumulative for the process. */
+struct ww_stats {
+	uint64_t regions_live;
+	uint64_t faults_handled;	/* write faults resolved by mprotect / uffd-sync */
+	uint64_t scans;			/* PAGEMAP_SCAN ioctls issued */
+	uint64_t overreported_pages;	/* pages reported as written to avoid a loss
+					 * (vm.max_map_count reached, ...) */
+	uint64_t enomem_widenings;	/* mprotect ENOMEM handled by widening */
+	uint64_t fallbacks;		/* backend fallbacks taken */
+};
+void ww_get_stats(struct ww_stats *stats);
+
+/* ---------------------------------------------------------------------- */
+/* Regions                                                                 */
+
+/* Flags of ww_alloc. */
+#define WW_ALLOC_COMMIT		0x1u	/* commit the whole range now */
+#define WW_ALLOC_NO_WATCH	0x2u	/* plain allocation, not watched (the Win32
+					 * layer's VirtualAlloc without MEM_WRITE_WATCH):
+					 * ww_commit/decommit/protect/free work on it,
+					 * ww_get/ww_reset fail with -EINVAL */
+
+/*
+ * Reserve (and with WW_ALLOC_COMMIT commit) a new watched region of *size
+ * bytes, rounded up to whole pages.  *addr is a hint (NULL: anywhere); when
+ * non-NULL it must be page aligned and the range free, else -EEXIST.
+ * prot is PROT_* for committed pages.  On success *addr is the base and *size
+ * the rounded size.  Reserved pages are inaccessible until committed.
+ */
+int ww_alloc(void **addr, size_t *size, unsigned flags, int prot);
+
+/* Commit [addr, addr+size) of a region with prot.  Already committed pages keep
+ * their written state and get the new protection. */
+int ww_commit(void *addr, size_t size, int prot);
+
+/* Decommit: contents are dropped, the pages become inaccessible and read clean
+ * (Windows rule: a decommitted page is not reported once recommitted). */
+int ww_decommit(void *addr, size_t size);
+
+/* Change protection of committed pages; written state is not changed.
+ * *old_prot (may be NULL) receives the first page's previous protection.
+ * -ENOMEM if part of the range is not committed. */
+int ww_protect(void *addr, size_t size, int prot, int *old_prot);
+
+/* Release a region made by ww_alloc: base must be its base. */
+int ww_free(void *base);
+
+/* Flags of ww_watch. */
+#define WW_WATCH_RESERVED	0x1u	/* pages start uncommitted (caller will ww_commit) */
+
+/*
+ * Start watching an existing mapping [addr, addr+size) (page aligned).  The
+ * library applies prot to it and, for the mprotect backend, owns its
+ * protection from now on (change it only through ww_protect).  Private
+ * anonymous memory works with every backend; shared memory (memfd,
+ * MAP_SHARED|MAP_ANONYMOUS) with uffd.  All pages start clean.
+ */
+int ww_watch(void *addr, size_t size, unsigned flags, int prot);
+
+/* Stop watching a region made by ww_watch; the mapping stays, with the
+ * protection the caller last asked for. */
+int ww_unwatch(void *base);
+
+/* Flags of ww_get. */
+#define WW_GET_RESET		0x1u	/* atomically get and clear what is returned */
+
+/*
+ * Pages written in [addr, addr+size) (addr rounded down, end rounded up to the
+ * page size; the range must lie in one region).  On input *count is the
+ * capacity of pages[], on output the number stored, in ascending order.  With
+ * WW_GET_RESET exactly the returned pages become clean, atomically: a write
+ * racing with the call is either returned now or by a later call.  pages[] is
+ * not written when nothing is found.
+ * Errors: -EINVAL (flags, size 0, *count 0, range outside one region),
+ * -EFAULT (count or pages NULL), plus backend errors.
+ */
+int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
+
+/* Mark [addr, addr+size) clean.  Same range rules as ww_get. */
+int ww_reset(void *addr, size_t size);
+
+/* Region containing addr: base, size and backend (any pointer may be NULL).
+ * Returns 0 or -ENOENT. */
+int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend *backend);
+
+/* Log threshold for messages on stderr: 0 none, 1 warnings/fallbacks (default),
+ * 2 info, 3 debug.  Also WRITEWATCH_DEBUG=N. */
+void ww_set_log_level(int level);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WRITEWATCH_H */
