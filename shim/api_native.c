@@ -174,16 +174,22 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	int ret;
 
 	ww_init();
-	if ((flags & ~WW_WATCH_RESERVED) || !prot_valid(prot) ||
+	if ((flags & ~(WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) || !prot_valid(prot) ||
 	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, &start, &end))
 		return -EINVAL;
+	/* Only the kernel-side tracking of uffd works without owning the
+	 * protections. */
+	if ((flags & WW_WATCH_EXTERNAL) && ww_current_backend() != WW_BACKEND_UFFD)
+		return -EOPNOTSUPP;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
 	r->watched = true;
+	r->external = flags & WW_WATCH_EXTERNAL;
 	r->ops = ww_backend_ops_for(ww_current_backend());
-	if (!(flags & WW_WATCH_RESERVED)) {
+	if (!(flags & WW_WATCH_RESERVED))
 		mark_committed(r, 0, r->npages, prot);
+	if (!(flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL))) {
 		/* Writable before tracking starts: a write in between happened
 		 * before the watch, so it need not be reported. */
 		if (ww_sys_mprotect(addr, r->size, prot) < 0) {
@@ -299,7 +305,8 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 	} else {
 		int old = r->prot[first];
 
-		ret = r->ops->protect(r, first, last, prot);
+		/* External regions: the caller applied it; record only. */
+		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);
 		if (!ret) {
 			memset(r->prot + first, prot, last - first);
 			if (old_prot)

@@ -195,7 +195,7 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	 * accessible.  Already committed pages keep their state. */
 	int ret = for_each_run(r, first, last, false, protect_run, NULL);
 
-	if (ret)
+	if (ret || r->external)	/* external: the caller has applied prot */
 		return ret;
 	if (ww_sys_mprotect((void *)ww_page_addr(r, first), (last - first) << ww_page_shift, prot) < 0)
 		return -errno;
@@ -207,6 +207,14 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	void *addr = (void *)ww_page_addr(r, first);
 	size_t len = (last - first) << ww_page_shift;
 
+	/* External: the caller mapped a fresh PROT_NONE range over the pages
+	 * (Wine's decommit), which dropped its registration: register it
+	 * again.  It gets protected on recommit, like ours. */
+	if (r->external) {
+		if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
+			WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
+		return register_range((uintptr_t)addr, len);
+	}
 	/* The dropped pages read "written" to the kernel; they are masked as
 	 * uncommitted and protected again on recommit (Windows: clean). */
 	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0 || ww_sys_mprotect(addr, len, PROT_NONE) < 0)
@@ -222,6 +230,24 @@ static int uffd_protect(struct ww_region *r, size_t first, size_t last, int prot
 	return 0;
 }
 
+/*
+ * PM_SCAN_CHECK_WPASYNC failed with EPERM: part of the range is no longer
+ * registered.  For an external region that means its owner replaced pages
+ * without telling us (a decommit path we did not see): register again and
+ * scan once more.  The re-registered pages read written: over-reported,
+ * never lost.  Our own regions: someone unmapped or moved them; fail.
+ */
+static bool recover_external(struct ww_region *r, int err, bool *retried)
+{
+	if (err != EPERM || !r->external || *retried)
+		return false;
+	*retried = true;
+	WW_WARN("region %#lx lost its registration (mapping replaced behind our back): "
+		"registering again, its pages will be reported as written", (unsigned long)r->base);
+	WW_STAT_ADD(fallbacks, 1);
+	return register_range(r->base, r->size) == 0;
+}
+
 struct scan {
 	bool reset;
 	void **pages;
@@ -235,6 +261,7 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 	struct scan *s = arg;
 	struct page_region vec[SCAN_VEC_LEN];
 	uintptr_t start = ww_page_addr(r, a), end = ww_page_addr(r, b);
+	bool retried = false;
 
 	while (start < end && s->found < s->capacity) {
 		struct pm_scan_arg scan = {
@@ -249,7 +276,7 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 
 		WW_STAT_ADD(scans, 1);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
 			WW_WARN("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
 				strerror(errno));
@@ -292,6 +319,7 @@ static int uffd_get(struct ww_region *r, size_t first, size_t last, bool reset,
 static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 {
 	uintptr_t start = ww_page_addr(r, a), end = ww_page_addr(r, b);
+	bool retried = false;
 
 	/* A vector-less WP_MATCHING scan protects only written pages, where
 	 * UFFDIO_WRITEPROTECT would walk (and populate) every pte. */
@@ -305,7 +333,7 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 
 		WW_STAT_ADD(scans, 1);
 		if (ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &scan) < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
 			WW_WARN("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
 				(unsigned long)end, strerror(errno));

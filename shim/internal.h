@@ -53,6 +53,7 @@ struct ww_region {
 	size_t size;
 	size_t npages;
 	bool owned;		/* mapped by ww_alloc (else ww_watch) */
+	bool external;		/* WW_WATCH_EXTERNAL: never touch the mapping */
 	bool watched;		/* write watch on (false: plain allocation of the
 				 * Win32 layer, kept only for VirtualFree/Protect) */
 	const struct ww_backend_ops *ops;

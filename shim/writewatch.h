@@ -123,6 +123,15 @@ int ww_free(void *base);
 
 /* Flags of ww_watch. */
 #define WW_WATCH_RESERVED	0x1u	/* pages start uncommitted (caller will ww_commit) */
+/*
+ * The caller owns the mapping and its protections (Wine's view table): the
+ * library never mprotects, madvises, maps or unmaps it; prot is recorded
+ * only.  ww_commit then means "the caller has committed these pages";
+ * ww_decommit "the caller has replaced them with a fresh PROT_NONE mapping"
+ * (the library registers the new mapping again).  uffd backend only:
+ * -EOPNOTSUPP with any other.
+ */
+#define WW_WATCH_EXTERNAL	0x2u
 
 /*
  * Start watching an existing mapping [addr, addr+size) (page aligned).  The
