@@ -1,0 +1,147 @@
+/*
+ * kernelbase-writewatch: unix side, a thin layer over libwritewatch.
+ *
+ * Every region is watched with WW_WATCH_EXTERNAL: Wine's view table owns the
+ * mapping (reserve = mmap, commit = mprotect, decommit = mmap MAP_FIXED), the
+ * library only registers it with userfaultfd and scans it with PAGEMAP_SCAN.
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "writewatch.h"
+#include "unixlib.h"
+
+typedef unsigned int NTSTATUS;
+
+static int active;
+
+static NTSTATUS errno_to_status( int ret )
+{
+    switch (ret)
+    {
+    case 0:            return WW_STATUS_SUCCESS;
+    case -ENOMEM:      return WW_STATUS_NO_MEMORY;
+    case -EOPNOTSUPP:  return WW_STATUS_NOT_SUPPORTED;
+    default:           return WW_STATUS_INVALID_PARAMETER;
+    }
+}
+
+static NTSTATUS ww_unix_init( void *args )
+{
+    struct ww_init_params *params = args;
+    const char *env = getenv( "WRITEWATCH_BACKEND" );
+    const char *why;
+    int ret;
+
+    active = 0;
+    /* Anything but uffd means "not the kernel tracker": Wine's own is then
+     * the better mprotect implementation, since it owns the SIGSEGV handler. */
+    if (env && *env && strcmp( env, "uffd" ) && strcmp( env, "auto" ))
+    {
+        snprintf( params->backend, sizeof(params->backend), "wine" );
+        snprintf( params->reason, sizeof(params->reason), "WRITEWATCH_BACKEND=%s asks for no uffd", env );
+    }
+    else if ((ret = ww_set_backend( WW_BACKEND_UFFD )))
+    {
+        why = ww_backend_unavailable_reason( WW_BACKEND_UFFD );
+        snprintf( params->backend, sizeof(params->backend), "wine" );
+        snprintf( params->reason, sizeof(params->reason), "uffd backend unavailable: %s",
+                  why ? why : strerror( -ret ) );
+    }
+    else
+    {
+        active = 1;
+        snprintf( params->backend, sizeof(params->backend), "%s",
+                  ww_backend_name( ww_current_backend() ));
+        snprintf( params->reason, sizeof(params->reason), "%s", ww_backend_reason() );
+    }
+    params->active = active;
+    return WW_STATUS_SUCCESS;
+}
+
+static NTSTATUS ww_unix_watch( void *args )
+{
+    struct ww_range_params *params = args;
+    unsigned int flags = WW_WATCH_EXTERNAL | (params->flags ? WW_WATCH_RESERVED : 0);
+
+    if (!active) return WW_STATUS_NOT_SUPPORTED;
+    return errno_to_status( ww_watch( params->base, params->size, flags, params->prot ));
+}
+
+static NTSTATUS ww_unix_unwatch( void *args )
+{
+    struct ww_range_params *params = args;
+
+    return errno_to_status( ww_unwatch( params->base ));
+}
+
+static NTSTATUS ww_unix_commit( void *args )
+{
+    struct ww_range_params *params = args;
+
+    return errno_to_status( ww_commit( params->base, params->size, params->prot ));
+}
+
+static NTSTATUS ww_unix_decommit( void *args )
+{
+    struct ww_range_params *params = args;
+
+    return errno_to_status( ww_decommit( params->base, params->size ));
+}
+
+static NTSTATUS ww_unix_get( void *args )
+{
+    struct ww_get_params *params = args;
+    size_t count = *params->count;
+    int ret;
+
+    if (ww_region_info( params->base, NULL, NULL, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
+    ret = ww_get( params->base, params->size, params->reset ? WW_GET_RESET : 0,
+                  params->addresses, &count );
+    if (!ret) *params->count = count;
+    return errno_to_status( ret );
+}
+
+static NTSTATUS ww_unix_reset( void *args )
+{
+    struct ww_range_params *params = args;
+
+    if (ww_region_info( params->base, NULL, NULL, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
+    return errno_to_status( ww_reset( params->base, params->size ));
+}
+
+static NTSTATUS ww_unix_region( void *args )
+{
+    struct ww_region_params *params = args;
+    size_t size;
+
+    if (ww_region_info( params->addr, &params->base, &size, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
+    params->size = size;
+    return WW_STATUS_SUCCESS;
+}
+
+typedef NTSTATUS (*unixlib_entry_t)( void *args );
+
+/* Looked up by name by ntdll (Wine 8.0, MemoryWineUnixFuncs). */
+const unixlib_entry_t __wine_unix_call_funcs[] =
+{
+    ww_unix_init,
+    ww_unix_watch,
+    ww_unix_unwatch,
+    ww_unix_commit,
+    ww_unix_decommit,
+    ww_unix_get,
+    ww_unix_reset,
+    ww_unix_region,
+};
+
+/* Keep the table and the enum in step. */
+typedef char ww_funcs_check[sizeof(__wine_unix_call_funcs) / sizeof(__wine_unix_call_funcs[0])
+                            == unix_ww_funcs_count ? 1 : -1];
