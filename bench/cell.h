@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One benchmark cell: a workload at one size, run for N repetitions against
+ * one "target" (a write-watch implementation or a floor).  This file and
+ * cell.c / pattern.c are portable C: they are compiled natively into ww-bench
+ * and with mingw-w64 into win/ww-bench-win.exe, so Wine runs the very same
+ * workload code.  Results leave as text lines (see cell_run) that ww-bench
+ * parses the same way from a forked child or from the Wine program.
+ */
+#ifndef BENCH_CELL_H
+#define BENCH_CELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BENCH_PAGE 4096u	/* x86-64 Linux and Windows alike */
+#define BENCH_GIB (1024.0 * 1024.0 * 1024.0)
+
+enum workload {
+	WL_DENSE,		/* every page */
+	WL_SPARSE,		/* every Nth page */
+	WL_RANDOM,		/* a fraction of pages, uniformly, in random order */
+	WL_GC_CYCLE,		/* K rounds: burst, then get-and-reset through a small buffer */
+	WL_HUGE_RESERVE,	/* 64 GiB reserved, 1 GiB committed, 1% written */
+	WL_THREADS,		/* writer threads racing a get-and-reset loop */
+	WL_COUNT
+};
+
+/* Metric names are stable: they are the JSON/CSV "metric" values. */
+enum metric {
+	M_SETUP_TOTAL,		/* watch/allocate (+commit) one region, ns */
+	M_SETUP_PER_GIB,	/* the same per GiB watched */
+	M_WRITE_PER_PAGE,	/* one tracked write to a clean page, ns */
+	M_GET_PER_PAGE,		/* get without reset, per dirty page */
+	M_GET_RESET_PER_PAGE,	/* get-and-reset, per dirty page */
+	M_GET_RESET_TOTAL,	/* get-and-reset, whole call(s), ns */
+	M_GET_RESET_PER_GIB,	/* get-and-reset per GiB watched */
+	M_VMPTE_DELTA_KIB,	/* VmPTE growth, KiB (not ns) */
+	M_VMA_DELTA,		/* /proc/self/maps line growth (count, not ns) */
+	M_COUNT
+};
+
+extern const char *const workload_names[WL_COUNT];
+extern const char *const metric_names[M_COUNT];
+int workload_from_name(const char *name);
+int metric_from_name(const char *name);
+
+struct cell_spec {
+	enum workload wl;
+	uint64_t region_bytes;	/* watched (reserved, for huge-reserve) */
+	uint64_t commit_bytes;	/* committed and written into; == region_bytes except huge-reserve */
+	int reps;
+	unsigned sparse_n;	/* sparse: every Nth page */
+	double fraction;	/* random, gc-cycle (per round), huge-reserve */
+	unsigned gc_rounds;
+	unsigned gc_buffer;	/* gc-cycle: entries per get call (2048) */
+	unsigned threads;	/* threads: writer threads */
+	uint64_t seed;
+};
+
+void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region_bytes);
+/* "key=value ..." words, the Wine program's command line. */
+int cell_spec_format(const struct cell_spec *spec, char *buf, size_t len);
+int cell_spec_parse_word(struct cell_spec *spec, const char *word);
+
+/* A watched area as the target sees it. */
+struct area {
+	char *base;
+	uint64_t size;		/* watched bytes */
+	uint64_t commit;	/* committed bytes from base */
+	void *handle;		/* target's own */
+};
+
+/*
+ * A write-watch implementation or a floor.  Every call returns 0 or nonzero
+ * after cell_error().  Only setup and get are timed.
+ */
+struct target {
+	const char *name;
+	int tracks;	/* 0: a "none" floor, writes only */
+	int (*prepare)(struct area *a, const struct cell_spec *spec);	/* untimed: map, populate */
+	int (*setup)(struct area *a, const struct cell_spec *spec);	/* timed: watch / allocate */
+	int (*warm)(struct area *a, const struct cell_spec *spec);	/* untimed, may be NULL */
+	int (*get)(struct area *a, int reset, void **pages, size_t *count);	/* whole area */
+	void (*teardown)(struct area *a);
+};
+
+/* Record why the current step failed (printed as an "error" line). */
+void cell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Run spec.reps repetitions of the workload against target, each in a fresh
+ * area.  Writes to out, one line each:
+ *   sample <metric> <value>            per repetition and metric
+ *   check <rep> <written> <reported> <lost> <over>
+ *   error <message>                    then stops
+ *   done
+ * Returns 0, or 1 after an error line.
+ */
+int cell_run(const struct target *target, const struct cell_spec *spec, FILE *out);
+
+/*
+ * Warm-up, separate from measurement: one untimed repetition of the same
+ * workload on a small region (library initialisation, first uffd, code and
+ * data paths), output discarded.  Returns cell_run's value.
+ */
+int cell_warmup(const struct target *target, const struct cell_spec *spec);
+
+/* Provided per platform (plat_posix.c, win/ww-bench-win.c). */
+uint64_t plat_now_ns(void);
+/* VmPTE in KiB and number of mappings; -1 when not measurable. */
+int plat_mem_sample(long *pte_kib, long *vmas);
+typedef struct plat_thread plat_thread;
+plat_thread *plat_thread_start(void *(*fn)(void *), void *arg);
+void plat_thread_join(plat_thread *t);
+void *plat_alloc_zeroed(size_t bytes);	/* ordinary memory for bookkeeping */
+void plat_free(void *p, size_t bytes);
+FILE *plat_devnull(void);
+
+#endif /* BENCH_CELL_H */

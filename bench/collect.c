@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Read a cell's result lines (from a forked child or the Wine program) under
+ * a time limit.  Past the limit the process (group) is killed and the cell is
+ * "did not finish": it is reported, never dropped.
+ */
+#include "config.h"
+#include "harness.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void parse_line(struct result *r, char *line, int *done)
+{
+	char name[64];
+	double v;
+	int rep;
+	unsigned long long w, rep_n, l, o;
+
+	if (sscanf(line, "sample %63s %lf", name, &v) == 2) {
+		int m = metric_from_name(name);
+
+		if (m >= 0 && r->n[m] < MAX_REPS)
+			r->samples[m][r->n[m]++] = v;
+	} else if (sscanf(line, "check %d %llu %llu %llu %llu", &rep, &w, &rep_n, &l, &o) == 5) {
+		r->checks++;
+		r->written += w;
+		r->reported += rep_n;
+		r->lost += l;
+		r->over += o;
+	} else if (!strncmp(line, "error ", 6)) {
+		r->status = ST_ERROR;
+		snprintf(r->msg, sizeof(r->msg), "%.250s", line + 6);
+	} else if (!strcmp(line, "done")) {
+		*done = 1;
+	}
+}
+
+void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
+{
+	char buf[65536];
+	size_t have = 0;
+	int done = 0, status = 0, killed = 0;
+	uint64_t t0 = plat_now_ns(), limit = (uint64_t)(timeout * 1e9);
+
+	r->status = ST_OK;
+	r->timeout_s = timeout;
+	for (;;) {
+		uint64_t now = plat_now_ns();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int pr;
+
+		if (now - t0 >= limit) {
+			kill(kill_group ? -pid : pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		pr = poll(&p, 1, (int)((limit - (now - t0)) / 1000000 + 1));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue;
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		for (char *nl; (nl = memchr(buf, '\n', have));) {
+			size_t len = (size_t)(nl - buf) + 1;
+
+			*nl = 0;
+			if (len > 1 && nl[-1] == '\r')	/* the Windows program's CRLF */
+				nl[-1] = 0;
+			parse_line(r, buf, &done);
+			memmove(buf, buf + len, have - len);
+			have -= len;
+		}
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a runaway line: drop it */
+	}
+	close(fd);
+	waitpid(pid, &status, 0);
+	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
+	if (killed) {
+		r->status = ST_DNF;
+		snprintf(r->msg, sizeof(r->msg), "did not finish in %.0f s", timeout);
+	} else if (r->status == ST_OK && !done) {
+		r->status = ST_ERROR;
+		if (WIFSIGNALED(status))
+			snprintf(r->msg, sizeof(r->msg), "crashed: signal %d", WTERMSIG(status));
+		else
+			snprintf(r->msg, sizeof(r->msg), "exited %d without results",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	if (r->status == ST_OK && r->lost)
+		r->status = ST_FAIL;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The stdout report: one aligned table of medians, the ratios the issue asks
+ * for, and the targets as met / not met with the measured numbers.  Targets
+ * are only ever shown here, never asserted.
+ */
+#include "config.h"
+#include "harness.h"
+
+#include <math.h>
+#include <string.h>
+
+static void cell_label(const struct cell_spec *s, char *buf, size_t len)
+{
+	switch (s->wl) {
+	case WL_SPARSE:
+		snprintf(buf, len, "sparse 1/%u", s->sparse_n);
+		break;
+	case WL_RANDOM:
+		snprintf(buf, len, "random %g%%", s->fraction * 100);
+		break;
+	case WL_GC_CYCLE:
+		snprintf(buf, len, "gc-cycle %ux%g%%", s->gc_rounds, s->fraction * 100);
+		break;
+	case WL_HUGE_RESERVE:
+		snprintf(buf, len, "huge-reserve %g%%", s->fraction * 100);
+		break;
+	case WL_THREADS:
+		snprintf(buf, len, "threads %uw", s->threads);
+		break;
+	default:
+		snprintf(buf, len, "%s", workload_names[s->wl]);
+	}
+}
+
+static void size_label(const struct cell_spec *s, char *buf, size_t len)
+{
+	char a[16], c[16];
+
+	fmt_size(a, sizeof(a), s->region_bytes);
+	if (s->commit_bytes != s->region_bytes) {
+		fmt_size(c, sizeof(c), s->commit_bytes);
+		snprintf(buf, len, "%s/%s", a, c);
+	} else {
+		snprintf(buf, len, "%s", a);
+	}
+}
+
+static void med_range(const struct result *r, int m, char *buf, size_t len)
+{
+	double med, lo, hi;
+	char a[16], b[16], c[16];
+
+	if (result_stat(r, m, &med, &lo, &hi)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	fmt_time(a, sizeof(a), med);
+	fmt_time(b, sizeof(b), lo);
+	fmt_time(c, sizeof(c), hi);
+	snprintf(buf, len, "%s [%s-%s]", a, b, c);
+}
+
+static void med_time(const struct result *r, int m, char *buf, size_t len)
+{
+	fmt_time(buf, len, result_median(r, m));
+}
+
+static void med_count(const struct result *r, int m, char *buf, size_t len)
+{
+	double v = result_median(r, m);
+
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%+.0f", v);
+}
+
+static void check_label(const struct result *r, char *buf, size_t len)
+{
+	switch (r->status) {
+	case ST_OK:
+		if (!r->checks || r->row == ROW_NONE || r->row == ROW_NONE_FRESH)
+			snprintf(buf, len, "n/a");
+		else if (r->over)
+			snprintf(buf, len, "ok (+%llu over)", (unsigned long long)r->over);
+		else
+			snprintf(buf, len, "ok %llu/%llu", (unsigned long long)r->reported,
+				 (unsigned long long)r->written);
+		break;
+	case ST_FAIL:
+		snprintf(buf, len, "FAIL: %llu lost", (unsigned long long)r->lost);
+		break;
+	case ST_DNF:
+		snprintf(buf, len, "DID NOT FINISH (>%.0fs)", r->timeout_s);
+		break;
+	case ST_ERROR:
+		snprintf(buf, len, "ERROR: %s", r->msg);
+		break;
+	case ST_SKIPPED:
+		snprintf(buf, len, "skipped: %s", r->msg);
+		break;
+	}
+}
+
+void report_table(const struct bench *b, FILE *f)
+{
+	const struct cell_spec *prev = NULL;
+
+	fprintf(f, "ww-bench: %s\n  machine: %s\n  kernel:  %s\n\n",
+		b->opt.quick ? "quick set" : "full set", b->machine, b->kernel);
+	fprintf(f, "%-19s %-8s %7s  %-12s %8s  %-24s %8s  %-24s %9s %9s %7s %6s  %s\n",
+		"workload", "size", "dirty", "backend", "setup", "write/page [min-max]",
+		"get/page", "get+reset/page [min-max]", "g+r total", "g+r/GiB", "dPTE KiB",
+		"dVMA", "check");
+	for (int i = 0; i < b->nresults; i++) {
+		const struct result *r = &b->results[i];
+		char wl[40], sz[40], setup[16], wr[64], get[16], gr[64], tot[16], gib[16], pte[16],
+			vma[16], chk[300];
+
+		if (!prev || !same_cell(prev, &r->spec))
+			fprintf(f, "\n");
+		prev = &r->spec;
+		cell_label(&r->spec, wl, sizeof(wl));
+		size_label(&r->spec, sz, sizeof(sz));
+		med_time(r, M_SETUP_TOTAL, setup, sizeof(setup));
+		med_range(r, M_WRITE_PER_PAGE, wr, sizeof(wr));
+		med_time(r, M_GET_PER_PAGE, get, sizeof(get));
+		med_range(r, M_GET_RESET_PER_PAGE, gr, sizeof(gr));
+		med_time(r, M_GET_RESET_TOTAL, tot, sizeof(tot));
+		med_time(r, M_GET_RESET_PER_GIB, gib, sizeof(gib));
+		med_count(r, M_VMPTE_DELTA_KIB, pte, sizeof(pte));
+		med_count(r, M_VMA_DELTA, vma, sizeof(vma));
+		check_label(r, chk, sizeof(chk));
+		fprintf(f, "%-19s %-8s %7llu  %-12s %8s  %-24s %8s  %-24s %9s %9s %7s %6s  %s\n", wl,
+			sz, (unsigned long long)expected_dirty(&r->spec), row_names[r->row], setup,
+			wr, get, gr, tot, gib, pte, vma, chk);
+	}
+	fprintf(f, "\n");
+	for (int row = 0; row < ROW_COUNT; row++)
+		if ((b->opt.rows & (1u << row)) && b->unavailable[row])
+			fprintf(f, "unavailable: %-12s %s\n", row_names[row], b->unavailable[row]);
+	for (int i = 0; i < b->nnotes; i++)
+		fprintf(f, "note: %s\n", b->notes[i]);
+	fprintf(f, "\nsetup = watch (ww_watch / register+WP / VirtualAlloc) of populated memory;"
+		   " huge-reserve: reserve + commit.\n"
+		   "write/page = one store to a clean page of a watched region; none-fresh ="
+		   " the same store on never-touched memory (a minor fault).\n"
+		   "dPTE/dVMA = VmPTE and /proc/self/maps growth from before setup to after the"
+		   " writes.  Times are medians of %d repetitions.\n",
+		   b->nresults ? b->results[0].spec.reps : 0);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static double per_page_cost(const struct result *r)
+{
+	return result_median(r, M_WRITE_PER_PAGE) + result_median(r, M_GET_RESET_PER_PAGE);
+}
+
+static double ratio(double a, double b)
+{
+	return (isnan(a) || isnan(b) || b <= 0) ? NAN : a / b;
+}
+
+static void fmt_ratio(char *buf, size_t len, double r)
+{
+	if (isnan(r))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2fx", r);
+}
+
+void report_ratios(const struct bench *b, FILE *f)
+{
+	const struct cell_spec *prev = NULL;
+
+	fprintf(f, "\nRatios (median / median; above 1 = slower than the reference)\n");
+	fprintf(f, "%-19s %-8s %-12s %16s %14s %14s %16s\n", "workload", "size", "backend",
+		"write/none-fresh", "write/raw-scan", "g+r/raw-scan", "cost/uffd-async");
+	for (int i = 0; i < b->nresults; i++) {
+		const struct result *r = &b->results[i];
+		const struct result *fresh, *raw, *uffd;
+		char wl[40], sz[40], c1[16], c2[16], c3[16], c4[16];
+
+		if (r->row == ROW_NONE || r->row == ROW_NONE_FRESH || r->status != ST_OK)
+			continue;
+		fresh = find_result(b, ROW_NONE_FRESH, &r->spec);
+		raw = find_result(b, ROW_RAW_SCAN, &r->spec);
+		uffd = find_result(b, ROW_UFFD, &r->spec);
+		if (prev && !same_cell(prev, &r->spec))
+			fprintf(f, "\n");
+		prev = &r->spec;
+		cell_label(&r->spec, wl, sizeof(wl));
+		size_label(&r->spec, sz, sizeof(sz));
+		fmt_ratio(c1, sizeof(c1), ratio(result_median(r, M_WRITE_PER_PAGE),
+						result_median(fresh, M_WRITE_PER_PAGE)));
+		fmt_ratio(c2, sizeof(c2), r->row == ROW_RAW_SCAN ? NAN :
+			  ratio(result_median(r, M_WRITE_PER_PAGE), result_median(raw, M_WRITE_PER_PAGE)));
+		fmt_ratio(c3, sizeof(c3), r->row == ROW_RAW_SCAN ? NAN :
+			  ratio(result_median(r, M_GET_RESET_PER_PAGE),
+				result_median(raw, M_GET_RESET_PER_PAGE)));
+		fmt_ratio(c4, sizeof(c4), r->row == ROW_UFFD || !uffd ? NAN :
+			  ratio(per_page_cost(r), per_page_cost(uffd)));
+		fprintf(f, "%-19s %-8s %-12s %16s %14s %14s %16s\n", wl, sz, row_names[r->row], c1,
+			c2, c3, c4);
+	}
+	fprintf(f, "cost = write/page + get+reset/page, per dirty page.\n");
+
+	/* ------------------------------------------------------------------ */
+	fprintf(f, "\nTargets (shown, never asserted)\n");
+	{
+		/* the largest cell of a workload that uffd-async completed */
+		const struct result *big[WL_COUNT] = { 0 };
+
+		for (int i = 0; i < b->nresults; i++) {
+			const struct result *r = &b->results[i];
+			const struct result *cur = big[r->spec.wl];
+
+			if (r->row != ROW_UFFD || r->status != ST_OK)
+				continue;
+			if (!cur || r->spec.region_bytes > cur->spec.region_bytes ||
+			    (r->spec.region_bytes == cur->spec.region_bytes &&
+			     expected_dirty(&r->spec) > expected_dirty(&cur->spec)))
+				big[r->spec.wl] = r;
+		}
+
+		/* 1: get-and-reset within 1.10x of raw-scan */
+		{
+			static const int wls[] = { WL_DENSE, WL_SPARSE, WL_RANDOM, WL_GC_CYCLE };
+			int met = 1, any = 0;
+			char line[512] = "";
+
+			for (unsigned i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
+				const struct result *u = big[wls[i]], *raw;
+				char wl[40], sz[40], rr[16];
+				double x;
+
+				if (!u || !(raw = find_result(b, ROW_RAW_SCAN, &u->spec)))
+					continue;
+				x = ratio(result_median(u, M_GET_RESET_PER_PAGE),
+					  result_median(raw, M_GET_RESET_PER_PAGE));
+				if (isnan(x))
+					continue;
+				any = 1;
+				met &= x <= 1.10;
+				cell_label(&u->spec, wl, sizeof(wl));
+				size_label(&u->spec, sz, sizeof(sz));
+				fmt_ratio(rr, sizeof(rr), x);
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s %s",
+					 line[0] ? ", " : "", wl, sz, rr);
+			}
+			fprintf(f, "  [%s] uffd-async get-and-reset within 1.10x of raw-scan: %s\n",
+				!any ? "not measured" : met ? "met" : "NOT met", line);
+		}
+		/* 2: write fault within 1.3x of a plain minor fault */
+		{
+			static const int wls[] = { WL_DENSE, WL_SPARSE, WL_RANDOM };
+			int met = 1, any = 0;
+			char line[512] = "";
+
+			for (unsigned i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
+				const struct result *u = big[wls[i]], *fr;
+				char wl[40], sz[40], rr[16];
+				double x;
+
+				if (!u || !(fr = find_result(b, ROW_NONE_FRESH, &u->spec)))
+					continue;
+				x = ratio(result_median(u, M_WRITE_PER_PAGE),
+					  result_median(fr, M_WRITE_PER_PAGE));
+				if (isnan(x))
+					continue;
+				any = 1;
+				met &= x <= 1.30;
+				cell_label(&u->spec, wl, sizeof(wl));
+				size_label(&u->spec, sz, sizeof(sz));
+				fmt_ratio(rr, sizeof(rr), x);
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s %s",
+					 line[0] ? ", " : "", wl, sz, rr);
+			}
+			fprintf(f, "  [%s] uffd-async write fault within 1.3x of a minor fault (none-fresh): %s\n",
+				!any ? "not measured" : met ? "met" : "NOT met", line);
+		}
+		/* 3: at least 1.5x faster than mprotect and wine-builtin on gc-cycle and sparse */
+		static const int others[] = { ROW_MPROTECT, ROW_UFFD_SYNC, ROW_WINE_BUILTIN };
+
+		for (unsigned oi = 0; oi < 3; oi++) {
+			int other = others[oi];
+			static const int wls[] = { WL_GC_CYCLE, WL_SPARSE };
+			int met = 1, any = 0;
+			char line[512] = "";
+
+			for (unsigned i = 0; i < 2; i++) {
+				const struct result *u = NULL, *o = NULL;
+				char wl[40], sz[40], rr[16];
+				double x;
+
+				/* largest cell where both finished */
+				for (int j = 0; j < b->nresults; j++) {
+					const struct result *r = &b->results[j], *p;
+
+					if (r->row != ROW_UFFD || r->status != ST_OK || (int)r->spec.wl != wls[i])
+						continue;
+					p = find_result(b, other, &r->spec);
+					if (!p || p->status != ST_OK)
+						continue;
+					if (!u || r->spec.region_bytes > u->spec.region_bytes) {
+						u = r;
+						o = p;
+					}
+				}
+				if (!u)
+					continue;
+				x = ratio(per_page_cost(o), per_page_cost(u));
+				if (isnan(x))
+					continue;
+				any = 1;
+				met &= x >= 1.5;
+				cell_label(&u->spec, wl, sizeof(wl));
+				size_label(&u->spec, sz, sizeof(sz));
+				fmt_ratio(rr, sizeof(rr), x);
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s %s",
+					 line[0] ? ", " : "", wl, sz, rr);
+			}
+			fprintf(f, "  [%s] uffd-async >= 1.5x faster per dirty page than %s%s: %s\n",
+				!any ? "not measured" : met ? "met" : "NOT met", row_names[other],
+				other == ROW_UFFD_SYNC ? " (for information, not a target)" : "",
+				any ? line : b->unavailable[other] ? b->unavailable[other] : "no cell finished");
+		}
+		/* 4: mprotect completes the 1 GiB sparse cell that livelocks Wine */
+		{
+			struct cell_spec s;
+			const struct result *m, *w;
+			char ms[300] = "not run", ws[300] = "not run";
+
+			cell_spec_default(&s, WL_SPARSE, GIB);
+			s.reps = b->nresults ? b->results[0].spec.reps : 5;
+			if (b->opt.sparse_n)
+				s.sparse_n = b->opt.sparse_n;
+			m = find_result(b, ROW_MPROTECT, &s);
+			w = find_result(b, ROW_WINE_BUILTIN, &s);
+			if (m)
+				check_label(m, ms, sizeof(ms));
+			if (w)
+				check_label(w, ws, sizeof(ws));
+			else if (b->unavailable[ROW_WINE_BUILTIN])
+				snprintf(ws, sizeof(ws), "unavailable: %s", b->unavailable[ROW_WINE_BUILTIN]);
+			fprintf(f, "  [%s] mprotect completes sparse 1G (%llu dirty pages): mprotect %s;"
+				   " wine-builtin %s\n",
+				!m ? "not measured" : result_correct(m) ? "met" : "NOT met",
+				(unsigned long long)expected_dirty(&s), ms, ws);
+		}
+		/* 5: linear in dirty pages and in watched size */
+		for (int wl = WL_DENSE; wl <= WL_SPARSE; wl++) {
+			double lo = INFINITY, hi = 0;
+			char line[512] = "";
+			int n = 0;
+
+			for (int i = 0; i < b->nresults; i++) {
+				const struct result *r = &b->results[i];
+				double v = result_median(r, M_GET_RESET_PER_PAGE);
+				char sz[24], t[16];
+
+				if (r->row != ROW_UFFD || (int)r->spec.wl != wl || isnan(v) ||
+				    expected_dirty(&r->spec) < 1000)
+					continue;
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+				n++;
+				size_label(&r->spec, sz, sizeof(sz));
+				fmt_time(t, sizeof(t), v);
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s",
+					 line[0] ? ", " : "", sz, t);
+			}
+			fprintf(f, "  [%s] uffd-async %s get+reset per dirty page flat across sizes"
+				   " (spread <= 2x, cells >= 1000 dirty): %s%s spread %.2fx\n",
+				n < 2 ? "not measured" : hi / lo <= 2.0 ? "met" : "NOT met",
+				workload_names[wl], line, line[0] ? ";" : "", n < 2 ? NAN : hi / lo);
+		}
+	}
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The "raw-scan" floor: what the uffd backend costs with no library around
+ * it.  One userfaultfd in async write-protect mode (WP_ASYNC, plus
+ * WP_UNPOPULATED so unpopulated pages read clean), registered over the area,
+ * and the bare PAGEMAP_SCAN get-and-clear loop filling the same page-address
+ * array the library fills.  No region table, no locking, no validation.
+ */
+#include "config.h"
+#include "targets.h"
+#include "shim/ww-compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Pitfall 1 of kernel-notes: keep each call's vector at 512 entries. */
+#define VEC_LEN 512
+
+static int uffd = -1, pagemap = -1;
+static char why[200];
+
+static const char *raw_init(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+
+	if (uffd >= 0)
+		return NULL;
+	if (why[0])
+		return why;
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (uffd < 0) {
+		snprintf(why, sizeof(why), "userfaultfd: %s", strerror(errno));
+		return why;
+	}
+	api.features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		snprintf(why, sizeof(why), "UFFDIO_API WP_ASYNC|WP_UNPOPULATED: %s (kernel < 6.7?)",
+			 strerror(errno));
+		goto fail;
+	}
+	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0) {
+		snprintf(why, sizeof(why), "/proc/self/pagemap: %s", strerror(errno));
+		goto fail;
+	}
+	return NULL;
+fail:
+	close(uffd);
+	uffd = -1;
+	return why;
+}
+
+const char *raw_scan_unavailable(void)
+{
+	return raw_init();
+}
+
+static int wp_range(char *addr, uint64_t len)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) {
+		cell_error("UFFDIO_WRITEPROTECT: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int raw_prepare(struct area *a, const struct cell_spec *s)
+{
+	if (raw_init()) {
+		cell_error("%s", why);
+		return -1;
+	}
+	return s->wl == WL_HUGE_RESERVE ? 0 : map_area(a, 1);
+}
+
+static int raw_setup(struct area *a, const struct cell_spec *s)
+{
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+
+	if (s->wl == WL_HUGE_RESERVE && map_reserve_commit(a))
+		return -1;
+	reg.range.start = (uintptr_t)a->base;
+	reg.range.len = a->size;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		cell_error("UFFDIO_REGISTER: %s", strerror(errno));
+		return -1;
+	}
+	if (!(reg.ioctls & (1ull << _UFFDIO_WRITEPROTECT))) {
+		cell_error("UFFDIO_REGISTER: no write-protect on this range");
+		return -1;
+	}
+	/* Only committed memory is protected; the reserve stays without
+	 * markers, the way the library treats a reservation. */
+	return wp_range(a->base, a->commit);
+}
+
+static int raw_get(struct area *a, int reset, void **pages, size_t *count)
+{
+	struct page_region vec[VEC_LEN];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = reset ? PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC : 0,
+		.start = (uintptr_t)a->base,
+		.end = (uintptr_t)a->base + a->size,
+		.vec = (uintptr_t)vec,
+		.vec_len = VEC_LEN,
+		.category_mask = PAGE_IS_WRITTEN,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+	size_t cap = *count, got = 0;
+
+	while (got < cap && arg.start < arg.end) {
+		long n;
+
+		/* max_pages: with WP_MATCHING only what is returned is reset */
+		arg.max_pages = cap - got;
+		n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+		if (n < 0) {
+			cell_error("PAGEMAP_SCAN: %s", strerror(errno));
+			return -1;
+		}
+		for (long i = 0; i < n; i++)
+			for (uint64_t p = vec[i].start; p < vec[i].end && got < cap; p += BENCH_PAGE)
+				pages[got++] = (void *)(uintptr_t)p;
+		if (n < VEC_LEN)
+			break;
+		arg.start = arg.walk_end;
+	}
+	*count = got;
+	return 0;
+}
+
+static void raw_teardown(struct area *a)
+{
+	struct uffdio_range r = { .start = (uintptr_t)a->base, .len = a->size };
+
+	if (!a->base)
+		return;
+	ioctl(uffd, UFFDIO_UNREGISTER, &r);
+	munmap(a->base, a->size);
+}
+
+const struct target target_raw_scan = {
+	.name = "raw-scan", .tracks = 1,
+	.prepare = raw_prepare, .setup = raw_setup,
+	.get = raw_get, .teardown = raw_teardown,
+};

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ww-bench's Windows side: the portable cell code (../cell.c, ../pattern.c)
+ * over VirtualAlloc(MEM_WRITE_WATCH) / GetWriteWatch / ResetWriteWatch.
+ * Built with mingw-w64 and run by ww-bench under Wine, either plainly
+ * (wine-builtin: Wine's own write watch) or through ww-wine (wine-shim).
+ *
+ *   ww-bench-win.exe wl=sparse region=16777216 commit=16777216 reps=5 ...
+ *
+ * prints the cell's result lines on stdout (see cell.h).  Populating is done
+ * by writing every page, then ResetWriteWatch: a Windows program has no
+ * MADV_POPULATE_WRITE, and the populate is untimed anyway.
+ */
+#include <windows.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+
+/* ---- platform layer for cell.c */
+
+uint64_t plat_now_ns(void)
+{
+	static LARGE_INTEGER freq;
+	LARGE_INTEGER c;
+
+	if (!freq.QuadPart)
+		QueryPerformanceFrequency(&freq);
+	QueryPerformanceCounter(&c);
+	return (uint64_t)((double)c.QuadPart * 1e9 / (double)freq.QuadPart);
+}
+
+/*
+ * Under Wine, Z: is the Unix root, but files are opened by wineserver, so
+ * "/proc/self" would be wineserver's.  ww-bench passes the Unix pid of the
+ * Wine process it started (exec keeps it) in WW_BENCH_UNIX_PID.  Without it
+ * (real Windows, or run by hand) the memory metrics are left out.
+ */
+static long count_lines(const char *path)
+{
+	char buf[65536];
+	DWORD got;
+	long n = 0;
+	HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+			       OPEN_EXISTING, 0, NULL);
+
+	if (h == INVALID_HANDLE_VALUE)
+		return -1;
+	while (ReadFile(h, buf, sizeof(buf), &got, NULL) && got)
+		for (DWORD i = 0; i < got; i++)
+			n += buf[i] == '\n';
+	CloseHandle(h);
+	return n;
+}
+
+int plat_mem_sample(long *pte_kib, long *vmas)
+{
+	char pid[32], path[128], line[512];
+	FILE *f;
+
+	if (!GetEnvironmentVariableA("WW_BENCH_UNIX_PID", pid, sizeof(pid)))
+		return -1;
+	snprintf(path, sizeof(path), "Z:\\proc\\%s\\status", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	*pte_kib = -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPTE:", 6))
+			*pte_kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	snprintf(path, sizeof(path), "Z:\\proc\\%s\\maps", pid);
+	*vmas = count_lines(path);
+	return *pte_kib < 0 || *vmas < 0 ? -1 : 0;
+}
+
+struct plat_thread {
+	HANDLE h;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static DWORD WINAPI thread_tramp(LPVOID p)
+{
+	struct plat_thread *t = p;
+
+	t->fn(t->arg);
+	return 0;
+}
+
+plat_thread *plat_thread_start(void *(*fn)(void *), void *arg)
+{
+	plat_thread *t = malloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fn = fn;
+	t->arg = arg;
+	t->h = CreateThread(NULL, 0, thread_tramp, t, 0, NULL);
+	if (!t->h) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void plat_thread_join(plat_thread *t)
+{
+	WaitForSingleObject(t->h, INFINITE);
+	CloseHandle(t->h);
+	free(t);
+}
+
+void *plat_alloc_zeroed(size_t bytes)
+{
+	return VirtualAlloc(NULL, bytes ? bytes : 1, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+void plat_free(void *p, size_t bytes)
+{
+	if (p)
+		VirtualFree(p, 0, MEM_RELEASE);
+}
+
+FILE *plat_devnull(void)
+{
+	return fopen("NUL", "w");
+}
+
+/* ---- the target: Win32 write watch */
+
+static int win_setup(struct area *a, const struct cell_spec *s)
+{
+	if (s->wl == WL_HUGE_RESERVE) {
+		a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+		if (!a->base) {
+			cell_error("VirtualAlloc reserve: error %lu", GetLastError());
+			return -1;
+		}
+		if (!VirtualAlloc(a->base, a->commit, MEM_COMMIT, PAGE_READWRITE)) {
+			cell_error("VirtualAlloc commit: error %lu", GetLastError());
+			return -1;
+		}
+		return 0;
+	}
+	a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+			       PAGE_READWRITE);
+	if (!a->base) {
+		cell_error("VirtualAlloc: error %lu", GetLastError());
+		return -1;
+	}
+	return 0;
+}
+
+static int win_warm(struct area *a, const struct cell_spec *s)
+{
+	if (s->wl == WL_HUGE_RESERVE)
+		return 0;	/* huge-reserve writes fresh committed pages, natively too */
+	for (uint64_t off = 0; off < a->size; off += BENCH_PAGE)
+		((volatile char *)a->base)[off] = 0;
+	if (ResetWriteWatch(a->base, a->size)) {
+		cell_error("ResetWriteWatch: error %lu", GetLastError());
+		return -1;
+	}
+	return 0;
+}
+
+static int win_get(struct area *a, int reset, void **pages, size_t *count)
+{
+	ULONG_PTR n = *count;
+	ULONG gran;
+
+	if (GetWriteWatch(reset ? WRITE_WATCH_FLAG_RESET : 0, a->base, a->size, pages, &n, &gran)) {
+		cell_error("GetWriteWatch: error %lu", GetLastError());
+		return -1;
+	}
+	*count = n;
+	return 0;
+}
+
+static void win_teardown(struct area *a)
+{
+	if (a->base)
+		VirtualFree(a->base, 0, MEM_RELEASE);
+}
+
+static const struct target win_target = {
+	.name = "wine", .tracks = 1,
+	.setup = win_setup, .warm = win_warm,
+	.get = win_get, .teardown = win_teardown,
+};
+
+int main(int argc, char **argv)
+{
+	struct cell_spec spec;
+
+	_setmode(_fileno(stdout), _O_BINARY);
+	cell_spec_default(&spec, WL_DENSE, 1u << 20);
+	for (int i = 1; i < argc; i++)
+		if (cell_spec_parse_word(&spec, argv[i])) {
+			printf("error bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	cell_warmup(&win_target, &spec);
+	return cell_run(&win_target, &spec, stdout);
+}

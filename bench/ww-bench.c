@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ww-bench: every backend, the floors and Wine on the same workloads, one
+ * table.  The driver never calls the library itself: each native cell runs
+ * in a forked child (run_native.c), each Wine cell in a Wine process
+ * (run_wine.c); cells of one workload and size run back to back so the
+ * rows of a group are measured under the same conditions.
+ */
+#include "config.h"
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *status_word(const struct result *r)
+{
+	switch (r->status) {
+	case ST_OK: return r->checks && r->over ? "ok (over-reported)" : "ok";
+	case ST_FAIL: return "FAIL (lost writes)";
+	case ST_DNF: return "did not finish";
+	case ST_ERROR: return "error";
+	default: return "skipped";
+	}
+}
+
+static double cell_timeout(const struct options *o, const struct cell_spec *s, int wine)
+{
+	double gib = (double)s->commit_bytes / GIB;
+
+	if (wine)
+		return o->wine_timeout > 0 ? o->wine_timeout : o->quick ? 15 : 60 + 60 * gib;
+	return o->timeout > 0 ? o->timeout : o->quick ? 60 : 300 + 120 * gib;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cell_spec specs[MAX_CELLS];
+	struct bench b;
+	int nspecs, total = 0, done = 0, fails = 0;
+
+	memset(&b, 0, sizeof(b));
+	if (options_parse(&b.opt, argc, argv))
+		return 2;
+	sysinfo_fill(&b);
+	probe_rows(&b);
+	wine_setup(&b);
+	nspecs = plan_cells(&b.opt, specs, MAX_CELLS);
+	b.results = calloc((size_t)nspecs * ROW_COUNT, sizeof(*b.results));
+	if (!b.results)
+		return 2;
+
+	for (int i = 0; i < nspecs; i++)
+		for (int row = 0; row < ROW_COUNT; row++)
+			total += (b.opt.rows & (1u << row)) && !b.unavailable[row] &&
+				 row_applies(row, &specs[i]);
+	fprintf(stderr, "ww-bench: %d workload/size groups, %d cells, %d repetitions each%s\n",
+		nspecs, total, nspecs ? specs[0].reps : 0, b.opt.quick ? " (quick set)" : "");
+
+	for (int i = 0; i < nspecs; i++) {
+		struct result *group = &b.results[b.nresults];
+		int ng = 0;
+		char sz[24];
+
+		for (int row = 0; row < ROW_COUNT; row++) {
+			if (!(b.opt.rows & (1u << row)) || b.unavailable[row] ||
+			    !row_applies(row, &specs[i]))
+				continue;
+			group[ng].row = row;
+			group[ng].spec = specs[i];
+			group[ng].status = ST_OK;
+			ng++;
+		}
+		b.nresults += ng;
+		fmt_size(sz, sizeof(sz), specs[i].region_bytes);
+
+		/* Native rows: repetition-major, each repetition a fresh child,
+		 * so slow drifts of the machine hit every row alike. */
+		for (int rep = 0; rep < specs[i].reps; rep++) {
+			fprintf(stderr, "[%2d/%d] %-12s %-5s rep %d/%d:", i + 1, nspecs,
+				workload_names[specs[i].wl], sz, rep + 1, specs[i].reps);
+			for (int g = 0; g < ng; g++) {
+				struct result *r = &group[g];
+
+				if (row_is_wine(r->row) || r->status == ST_ERROR || r->status == ST_DNF)
+					continue;
+				run_native_rep(r, cell_timeout(&b.opt, &specs[i], 0));
+				fprintf(stderr, " %s%s", row_names[r->row],
+					r->status == ST_OK ? "" : r->status == ST_FAIL ? "=FAIL" : "=ERROR");
+			}
+			fprintf(stderr, "\n");
+		}
+		for (int g = 0; g < ng; g++) {
+			struct result *r = &group[g];
+
+			if (r->status == ST_FAIL)
+				fails++;
+			if (r->status == ST_ERROR || r->status == ST_DNF)
+				fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
+			if (!row_is_wine(r->row))
+				continue;
+			fprintf(stderr, "[%2d/%d] %-12s %-5s %s (%d reps, limit %.0f s): ", i + 1, nspecs,
+				workload_names[specs[i].wl], sz, row_names[r->row], specs[i].reps,
+				cell_timeout(&b.opt, &specs[i], 1));
+			run_wine(&b, r, cell_timeout(&b.opt, &specs[i], 1));
+			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
+				r->msg, r->elapsed_s);
+		}
+		(void)done;
+	}
+	wine_shutdown(&b);
+
+	report_table(&b, stdout);
+	report_ratios(&b, stdout);
+	fflush(stdout);
+	if (b.opt.json && report_json(&b, b.opt.json))
+		fprintf(stderr, "ww-bench: cannot write %s\n", b.opt.json);
+	if (b.opt.csv && report_csv(&b, b.opt.csv))
+		fprintf(stderr, "ww-bench: cannot write %s\n", b.opt.csv);
+	if (b.opt.plot_dir && !b.opt.no_plot) {
+		if (!b.opt.gnuplot || !b.opt.gnuplot[0])
+			fprintf(stderr, "ww-bench: gnuplot not found at configure time: plots skipped"
+					" (apt-get install gnuplot-nox)\n");
+		else if (report_plots(&b, b.opt.plot_dir))
+			fprintf(stderr, "ww-bench: gnuplot (%s) failed or is missing: plots skipped"
+					" (apt-get install gnuplot-nox)\n", b.opt.gnuplot);
+		else
+			fprintf(stderr, "ww-bench: plots in %s\n", b.opt.plot_dir);
+	}
+	if (fails)
+		fprintf(stderr, "ww-bench: %d cell(s) lost writes (FAIL)\n", fails);
+	return fails ? 1 : 0;
+}
