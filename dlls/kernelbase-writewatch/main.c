@@ -152,6 +152,16 @@ static void *alloc_common( const struct alloc_args *args, alloc_fn call )
 
     if (!is_current_process( args->process )) return call( args, args->type );
 
+    /* Documented, and what Windows does; Wine 8.0 accepts a NULL address with
+     * MEM_COMMIT alone and makes a write-watch region of it. */
+    if ((args->type & watch) == MEM_WRITE_WATCH)
+    {
+        TRACE( "(%p, %#Ix, %#lx, %#lx): MEM_WRITE_WATCH needs MEM_RESERVE\n",
+               args->addr, args->size, args->type, args->protect );
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return NULL;
+    }
+
     if ((args->type & watch) == watch)
     {
         TRACE( "(%p, %#Ix, %#lx, %#lx)\n", args->addr, args->size, args->type, args->protect );

@@ -3,7 +3,7 @@
  * entry point.  Used by ww-wine; a plain mingw-w64 console program.
  *
  * The child is created suspended and gets one user APC that calls
- * LdrLoadDll("kernelbase-writewatch.dll").  Wine (like Windows) delivers APCs
+ * LdrLoadDll on kernelbase-writewatch.dll (found next to ww-launch.exe).  Wine (like Windows) delivers APCs
  * queued to the initial thread at the end of process initialisation, after
  * the static imports are resolved and before the entry point runs, so the
  * DLL patches kernelbase before the program's first instruction.  ntdll is
@@ -24,6 +24,7 @@
 #include <wchar.h>
 
 static const WCHAR dll_name[] = L"kernelbase-writewatch.dll";
+static WCHAR dll_path[MAX_PATH];
 
 /* Skip one command-line argument the way the C runtime splits them. */
 static WCHAR *skip_arg( WCHAR *p, WCHAR **start, WCHAR **end )
@@ -48,7 +49,7 @@ struct remote
     BYTE           code[64];
     UNICODE_STRING name;
     HMODULE        handle;
-    WCHAR          buffer[sizeof(dll_name) / sizeof(WCHAR)];
+    WCHAR          buffer[MAX_PATH];
 };
 
 static BOOL inject( HANDLE process, HANDLE thread )
@@ -74,9 +75,9 @@ static BOOL inject( HANDLE process, HANDLE thread )
     *c++ = 0xff; *c++ = 0xd0;                                /* call *%rax */
     *c++ = 0x48; *c++ = 0x83; *c++ = 0xc4; *c++ = 0x28;      /* add $0x28,%rsp */
     *c++ = 0xc3;                                             /* ret */
-    memcpy( local.buffer, dll_name, sizeof(dll_name) );
-    local.name.Length = sizeof(dll_name) - sizeof(WCHAR);
-    local.name.MaximumLength = sizeof(dll_name);
+    memcpy( local.buffer, dll_path, sizeof(dll_path) );
+    local.name.Length = wcslen( dll_path ) * sizeof(WCHAR);
+    local.name.MaximumLength = sizeof(dll_path);
     local.name.Buffer = remote->buffer;
     local.handle = NULL;
     if (!WriteProcessMemory( process, remote, &local, sizeof(local), NULL )) return FALSE;
@@ -88,11 +89,17 @@ int main( void )
 {
     WCHAR *(CDECL *to_dos)( const char * ) =
         (void *)GetProcAddress( GetModuleHandleW( L"kernel32.dll" ), "wine_get_dos_file_name" );
-    WCHAR *cmd = GetCommandLineW(), *start, *end, *rest, *dos = NULL, *line;
+    WCHAR *cmd = GetCommandLineW(), *start, *end, *rest, *dos = NULL, *line, *p;
     STARTUPINFOW si = { sizeof(si) };
     PROCESS_INFORMATION pi;
     DWORD code;
     size_t len;
+
+    /* The DLL sits next to us.  By full path: Wine 8.0 loads a builtin by
+     * bare name only if the prefix has its placeholder in system32. */
+    if (!GetModuleFileNameW( NULL, dll_path, MAX_PATH - ARRAYSIZE(dll_name) )) return 127;
+    if ((p = wcsrchr( dll_path, '\\' ))) p[1] = 0;
+    wcscat( dll_path, dll_name );
 
     skip_arg( cmd, &start, &end );            /* ourselves */
     rest = skip_arg( end, &start, &end );     /* the program */

@@ -1,0 +1,157 @@
+/* Write-watch rules 1-9, 14 and 17 of write-watch-semantics.md. */
+#include "wwtest.h"
+
+static void *results[4096];
+
+static void test_fresh(void)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    char *p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
+    ULONG_PTR n;
+    int i, zero = 1;
+
+    if (!check( p != NULL, "rule1-alloc", "VirtualAlloc MEM_WRITE_WATCH: error %lu", GetLastError() )) return;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( n == 0, "rule1-fresh-region-clean", "%s", page_list( results, n, p ));
+    for (i = 0; i < 16 * P; i++) if (p[i]) zero = 0;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( zero && n == 0, "rule17-read-does-not-mark", "zero %d, pages %s", zero, page_list( results, n, p ));
+    VirtualQuery( p, &mbi, sizeof(mbi) );
+    check( mbi.State == MEM_COMMIT && mbi.Type == MEM_PRIVATE && mbi.Protect == PAGE_READWRITE &&
+           mbi.AllocationBase == p && mbi.AllocationProtect == PAGE_READWRITE && mbi.RegionSize == 16 * P,
+           "rule1-virtualquery", "state %#lx type %#lx protect %#lx base %p size %#Ix",
+           mbi.State, mbi.Type, mbi.Protect, mbi.AllocationBase, mbi.RegionSize );
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_page_base_and_reset(void)
+{
+    char *p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
+    static const int three[] = { 3 };
+    ULONG_PTR n;
+
+    p[3 * P + 1234] = 1;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, three, 1 ), "rule2-page-base", "%s", page_list( results, n, p ));
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, three, 1 ), "rule3-kept-without-reset", "%s", page_list( results, n, p ));
+    n = get_watch( WRITE_WATCH_FLAG_RESET, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, three, 1 ), "rule3-reset-returns", "%s", page_list( results, n, p ));
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( n == 0, "rule3-reset-cleans", "%s", page_list( results, n, p ));
+    p[3 * P] = 2;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, three, 1 ), "rule3-written-again", "%s", page_list( results, n, p ));
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_order_and_subrange(void)
+{
+    char *p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
+    static const int order[] = { 2, 5, 9 }, sub[] = { 3, 5 }, one[] = { 3 };
+    ULONG_PTR n;
+
+    p[9 * P] = 1; p[2 * P] = 1; p[5 * P] = 1;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, order, 3 ), "rule4-ascending", "%s", page_list( results, n, p ));
+    get_watch( WRITE_WATCH_FLAG_RESET, p, 16 * P, results, 16 );
+
+    p[1 * P] = 1; p[3 * P] = 1; p[5 * P] = 1; p[7 * P] = 1;
+    n = get_watch( 0, p + 3 * P + 100, 3 * P - 100, results, 16 );
+    check( same_pages( results, n, p, sub, 2 ), "rule5-subrange-rounded", "base 3P+100 size 3P-100: %s",
+           page_list( results, n, p ));
+    n = get_watch( 0, p + 3 * P, 1, results, 16 );
+    check( same_pages( results, n, p, one, 1 ), "rule5-subrange-one-byte", "%s", page_list( results, n, p ));
+    n = get_watch( 0, p + 2 * P, P, results, 16 );
+    check( n == 0, "rule5-subrange-clean-page", "%s", page_list( results, n, p ));
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_reset_range_and_straddle(void)
+{
+    char *p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
+    static const int rest[] = { 3, 4 }, both[] = { 1, 2 };
+    ULONG_PTR n;
+    int i;
+
+    for (i = 0; i < 5; i++) p[i * P] = 1;
+    check( ResetWriteWatch( p, 3 * P ) == 0, "rule6-reset-call", "error %lu", GetLastError() );
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, rest, 2 ), "rule6-reset-3-pages-only", "%s", page_list( results, n, p ));
+    ResetWriteWatch( p, 16 * P );
+
+    *(volatile LONG64 *)(p + 2 * P - 4) = 0x0102030405060708LL;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, both, 2 ), "rule7-straddling-write", "%s", page_list( results, n, p ));
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_small_buffer(void)
+{
+    char *p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
+    static const int first[] = { 1 }, others[] = { 4, 6 };
+    ULONG_PTR n;
+    void *sentinel = (void *)0xdeadbeef;
+    int i, untouched = 1;
+
+    p[1 * P] = 1; p[4 * P] = 1; p[6 * P] = 1;
+    n = get_watch( WRITE_WATCH_FLAG_RESET, p, 16 * P, results, 1 );
+    check( same_pages( results, n, p, first, 1 ), "rule8-buffer-1-returns-lowest", "%s", page_list( results, n, p ));
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, others, 2 ), "rule8-only-returned-page-reset", "%s", page_list( results, n, p ));
+    n = get_watch( WRITE_WATCH_FLAG_RESET, p, 16 * P, results, 16 );
+    check( same_pages( results, n, p, others, 2 ), "rule8-next-call-returns-rest", "%s", page_list( results, n, p ));
+
+    for (i = 0; i < 16; i++) results[i] = sentinel;
+    n = get_watch( 0, p, 16 * P, results, 16 );
+    for (i = 0; i < 16; i++) if (results[i] != sentinel) untouched = 0;
+    check( n == 0 && untouched, "rule9-array-untouched-when-clean", "count %Id, untouched %d", n, untouched );
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_long_range(void)
+{
+    char *p = alloc_watch( 2048, MEM_COMMIT, PAGE_READWRITE );
+    ULONG_PTR n, i;
+    int ok;
+
+    for (i = 0; i < 2048; i += 2) p[i * P + 7] = 1;
+    n = get_watch( 0, p, 2048 * P, results, 4096 );
+    for (ok = n == 1024, i = 0; ok && i < n; i++) ok = results[i] == p + 2 * i * P;
+    check( ok, "rule14-2048-pages-every-other", "count %Id", n );
+    n = get_watch( WRITE_WATCH_FLAG_RESET, p, 2048 * P, results, 4096 );
+    for (ok = n == 1024, i = 0; ok && i < n; i++) ok = results[i] == p + 2 * i * P;
+    check( ok, "rule14-2048-pages-with-reset", "count %Id", n );
+    n = get_watch( 0, p, 2048 * P, results, 4096 );
+    check( n == 0, "rule14-clean-after-reset", "count %Id", n );
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+static void test_execute(void)
+{
+    char *p = alloc_watch( 4, MEM_COMMIT, PAGE_EXECUTE_READWRITE );
+    void (*func)(void) = (void *)(p + P);
+    ULONG_PTR n;
+
+    if (!check( p != NULL, "rule17-alloc-executable", "error %lu", GetLastError() )) return;
+    p[P] = (char)0xc3;  /* ret */
+    FlushInstructionCache( GetCurrentProcess(), p + P, 1 );
+    ResetWriteWatch( p, 4 * P );
+    func();
+    n = get_watch( 0, p, 4 * P, results, 16 );
+    check( n == 0, "rule17-execute-does-not-mark", "%s", page_list( results, n, p ));
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+int main(void)
+{
+    test_init( "ww-basic" );
+    test_fresh();
+    test_page_base_and_reset();
+    test_order_and_subrange();
+    test_reset_range_and_straddle();
+    test_small_buffer();
+    test_long_range();
+    test_execute();
+    return test_end();
+}

@@ -1,0 +1,59 @@
+/* Sparse stress: a 1 GiB write-watch region, every 7th page written, read
+ * back with one GetWriteWatch call (37,450 pages: past vm.max_map_count for
+ * mprotect-based tracking), then with RESET in 2048-entry chunks. */
+#include "wwtest.h"
+
+#define REGION ((SIZE_T)1 << 30)
+#define PAGES (REGION / P)
+#define STRIDE 7
+
+static double now_ms( LARGE_INTEGER freq )
+{
+    LARGE_INTEGER t;
+
+    QueryPerformanceCounter( &t );
+    return t.QuadPart * 1000.0 / freq.QuadPart;
+}
+
+int main(void)
+{
+    ULONG_PTR expect = (PAGES + STRIDE - 1) / STRIDE, n, i, total;
+    void **results = malloc( (expect + 16) * sizeof(void *) );
+    LARGE_INTEGER freq;
+    double t0, t1, t2, t3;
+    char *p;
+    int ok;
+
+    test_init( "ww-sparse" );
+    QueryPerformanceFrequency( &freq );
+    p = alloc_watch( PAGES, MEM_COMMIT, PAGE_READWRITE );
+    if (!check( p != NULL, "sparse-alloc-1GiB", "error %lu", GetLastError() )) return test_end();
+
+    t0 = now_ms( freq );
+    for (i = 0; i < PAGES; i += STRIDE) p[i * P + (i % 4000)] = 1;
+    t1 = now_ms( freq );
+    printf( "  wrote %Iu pages in %.0f ms\n", expect, t1 - t0 );
+
+    n = get_watch( 0, p, REGION, results, expect + 16 );
+    t2 = now_ms( freq );
+    for (ok = n == expect, i = 0; ok && i < n; i++) ok = results[i] == p + i * STRIDE * P;
+    check( ok, "sparse-every-7th-page-reported", "%Iu of %Iu pages, GetWriteWatch %.1f ms",
+           n == FAILED_CALL ? 0 : n, expect, t2 - t1 );
+
+    total = 0;
+    ok = 1;
+    do  /* a collector's loop: 2048 entries at a time, while full */
+    {
+        n = get_watch( WRITE_WATCH_FLAG_RESET, p, REGION, results, 2048 );
+        if (n == FAILED_CALL) { ok = 0; break; }
+        for (i = 0; i < n; i++) if (results[i] != p + (total + i) * STRIDE * P) ok = 0;
+        total += n;
+    } while (n == 2048);
+    t3 = now_ms( freq );
+    check( ok && total == expect, "sparse-reset-in-2048-chunks", "%Iu pages in %.1f ms", total, t3 - t2 );
+    n = get_watch( 0, p, REGION, results, 16 );
+    check( n == 0, "sparse-clean-after-reset", "%Iu pages", n );
+    printf( "  total %.0f ms\n", t3 - t0 );
+    VirtualFree( p, 0, MEM_RELEASE );
+    return test_end();
+}
