@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Backend "mprotect": clean pages are mapped without PROT_WRITE; the first
+ * write faults, the SIGSEGV handler makes the page writable and records it in
+ * a dirty bitmap (tracker_bitmap.h).  Works on any kernel; costs a signal per
+ * first write after a reset and VMAs per isolated dirty page.
+ *
+ * Known limitation: a system call writing into a clean page (read(2) into a
+ * watched buffer) fails with EFAULT, because the kernel does not go through
+ * the signal handler.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tracker_bitmap.h"
+
+static struct sigaction mp_old_sa;	/* SIGSEGV action we chain to */
+static bool mp_installed;		/* under mp_install_lock */
+static pthread_mutex_t mp_install_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Set by the signal handler, which cannot log; reported by the next call. */
+static atomic_bool mp_widened, mp_widen_logged;
+
+static void *page_ptr(const struct ww_region *r, size_t i)
+{
+	return (void *)ww_page_addr(r, i);
+}
+
+static size_t pages_len(size_t n)
+{
+	return n << ww_page_shift;
+}
+
+static int page_prot(const struct ww_region *r, size_t i)
+{
+	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+}
+
+static bool page_committed(const struct ww_region *r, size_t i)
+{
+	return ww_bit_test(r->committed, i);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fault path: async-signal-safe from here to mp_sigsegv().                */
+
+/* mprotect [first, last) to prot, then mark it: the lossless order. */
+static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first,
+			 size_t last, int prot, size_t fault)
+{
+	bool was_dirty;
+	size_t fresh;
+
+	if (ww_sys_mprotect(page_ptr(r, first), pages_len(last - first), prot) < 0)
+		return false;
+	was_dirty = ww_tracker_test(t, fault);
+	fresh = ww_tracker_mark(t, first, last);
+	if (last - first > 1) {
+		/* pages made writable that nobody wrote: over-reported */
+		if (!was_dirty && fresh)
+			fresh--;
+		WW_STAT_ADD(overreported_pages, fresh);
+		WW_STAT_ADD(enomem_widenings, 1);
+		atomic_store(&mp_widened, true);
+	}
+	return true;
+}
+
+/* Are pages [first, last) committed with user protection prot? */
+static bool same_run(const struct ww_region *r, size_t first, size_t last, int prot)
+{
+	size_t i;
+
+	for (i = first; i < last; i++)
+		if (!page_committed(r, i) || page_prot(r, i) != prot)
+			return false;
+	return true;
+}
+
+/*
+ * vm.max_map_count reached: making one page writable would split a VMA.
+ * Open a wider span that merges with an existing writable VMA instead, so
+ * that no VMA is created: up to the previous dirty page, else up to the
+ * next one, else the whole run of pages with this protection.  If even that
+ * fails, merge some other gap between two dirty pages (freeing VMAs) and
+ * retry.  Every page of the span is marked: over-report, never a loss.
+ */
+static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
+{
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		size_t j = ww_tracker_prev_set(t, 0, i);
+		size_t k = ww_tracker_next_set(t, i + 1, r->npages);
+		size_t lo, hi;
+
+		if (j != SIZE_MAX && same_run(r, j, i, prot) &&
+		    mp_open_span(r, t, j + 1, i + 1, prot, i))
+			return true;
+		if (k < r->npages && same_run(r, i + 1, k + 1, prot) &&
+		    mp_open_span(r, t, i, k, prot, i))
+			return true;
+		ww_region_prot_run(r, i, &lo, &hi);
+		if (mp_open_span(r, t, lo, hi, prot, i))
+			return true;
+
+		/* free VMAs elsewhere: join two dirty pages across a clean gap */
+		for (j = ww_tracker_next_set(t, 0, r->npages); j < r->npages; j = k) {
+			k = ww_tracker_next_set(t, j + 1, r->npages);
+			if (k < r->npages && k > j + 1 && page_prot(r, j) & PROT_WRITE &&
+			    same_run(r, j, k + 1, page_prot(r, j)) &&
+			    mp_open_span(r, t, j + 1, k, page_prot(r, j), j))
+				break;
+		}
+		if (j >= r->npages)
+			break;
+	}
+	return false;
+}
+
+/* Resolve a write fault on page i of r, or return false if it is not ours. */
+static bool mp_resolve(struct ww_region *r, struct ww_tracker *t, size_t i)
+{
+	static const char msg[] = "writewatch: mprotect: cannot make a watched page "
+				  "writable (vm.max_map_count?)\n";
+	int prot, tries;
+
+	if (!page_committed(r, i))
+		return false;
+	prot = page_prot(r, i);
+	if (!(prot & PROT_WRITE))
+		return false;	/* a real access violation */
+	for (tries = 0; tries < 3; tries++) {
+		if (mp_open_span(r, t, i, i + 1, prot, i) ||
+		    (errno == ENOMEM && mp_widen(r, t, i, prot))) {
+			WW_STAT_ADD(faults_handled, 1);
+			return true;
+		}
+	}
+	/* returning would fault forever: let the fault be fatal, loudly */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		return false;
+	return false;
+}
+
+static bool mp_is_write_fault(const siginfo_t *si, const void *ucv)
+{
+	if (si->si_code != SEGV_ACCERR)
+		return false;
+#if defined(__x86_64__) && defined(REG_ERR)
+	/* page-fault error code bit 1: the access was a write */
+	if (ucv && !(((const ucontext_t *)ucv)->uc_mcontext.gregs[REG_ERR] & 2))
+		return false;
+#endif
+	return true;
+}
+
+static bool mp_handle_fault(const siginfo_t *si, const void *uc)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	struct ww_region *r;
+	struct ww_tracker *t;
+	bool ours = false;
+	unsigned token;
+
+	if (!mp_is_write_fault(si, uc))
+		return false;
+	token = ww_signal_enter();
+	r = ww_region_lookup_signal_safe(addr);
+	if (r && r->ops == &ww_backend_mprotect && (t = ww_tracker_of(r)) &&
+	    addr - r->base < r->size)
+		ours = mp_resolve(r, t, ww_page_index(r, addr));
+	ww_signal_leave(token);
+	return ours;
+}
+
+/* Not our fault: hand it to whoever had SIGSEGV before us. */
+static void mp_chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction dfl;
+
+	if (mp_old_sa.sa_flags & SA_SIGINFO) {
+		mp_old_sa.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (mp_old_sa.sa_handler != SIG_DFL && mp_old_sa.sa_handler != SIG_IGN) {
+		mp_old_sa.sa_handler(sig);
+		return;
+	}
+	/* default (the kernel treats an ignored fault signal as default too):
+	 * a fault re-executes and kills; a sent signal must be sent again */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+static void mp_sigsegv(int sig, siginfo_t *si, void *uc)
+{
+	int saved_errno = errno;
+	bool ours = mp_handle_fault(si, uc);
+
+	errno = saved_errno;
+	if (!ours)
+		mp_chain(sig, si, uc);
+	errno = saved_errno;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int mp_install_handler(void)
+{
+	struct sigaction sa, old;
+	int err = 0;
+
+	pthread_mutex_lock(&mp_install_lock);
+	if (mp_installed)
+		goto out;
+	/* read the old action first so it is valid before ours can run */
+	if (sigaction(SIGSEGV, NULL, &old) < 0)
+		goto fail;
+	if (!(old.sa_flags & SA_SIGINFO && old.sa_sigaction == mp_sigsegv))
+		mp_old_sa = old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = mp_sigsegv;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	if (sigaction(SIGSEGV, &sa, NULL) < 0)
+		goto fail;
+	mp_installed = true;
+	WW_DEBUG("mprotect: SIGSEGV handler installed");
+	goto out;
+fail:
+	err = -errno;
+	WW_WARN("mprotect: cannot install the SIGSEGV handler: %s", strerror(errno));
+out:
+	pthread_mutex_unlock(&mp_install_lock);
+	return err;
+}
+
+/* Warnings the signal handler could not print. */
+static void mp_flush_warnings(void)
+{
+	if (atomic_load(&mp_widened) && !atomic_exchange(&mp_widen_logged, true))
+		WW_WARN("mprotect: mprotect failed with ENOMEM (vm.max_map_count reached): "
+			"neighbouring pages were made writable too and are reported as "
+			"written (over-report)");
+}
+
+/* Protection wanted for page i, or -1 to leave it alone. */
+typedef int (*mp_target_fn)(struct ww_region *r, struct ww_tracker *t, size_t i, int arg);
+
+static int want_clean(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
+{
+	return page_committed(r, i) ? page_prot(r, i) & ~PROT_WRITE : -1;
+}
+
+static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
+{
+	return page_committed(r, i) ? page_prot(r, i) : -1;
+}
+
+/* commit: new pages start clean, committed ones keep their written state */
+static int want_commit(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
+{
+	if (page_committed(r, i) && ww_tracker_test(t, i))
+		return prot;
+	return prot & ~PROT_WRITE;
+}
+
+static int want_protect(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
+{
+	if (!page_committed(r, i))
+		return -1;
+	return ww_tracker_test(t, i) ? prot : prot & ~PROT_WRITE;
+}
+
+/* mprotect [first, last) page by page as target says, one call per run. */
+static int mp_apply(struct ww_region *r, struct ww_tracker *t, size_t first, size_t last,
+		    mp_target_fn target, int arg)
+{
+	size_t i = first, j;
+
+	while (i < last) {
+		int p = target(r, t, i, arg);
+
+		for (j = i + 1; j < last && target(r, t, j, arg) == p; j++)
+			;
+		if (p >= 0 && ww_sys_mprotect(page_ptr(r, i), pages_len(j - i), p) < 0) {
+			int err = errno;
+
+			WW_WARN("mprotect: mprotect(%p, %zu, %d) failed: %s", page_ptr(r, i),
+				pages_len(j - i), p, strerror(err));
+			return -err;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static const char *mp_unavailable(void)
+{
+	return NULL;	/* mprotect and signals work everywhere */
+}
+
+static int mp_attach(struct ww_region *r)
+{
+	struct ww_tracker *t;
+	int err = mp_install_handler();
+
+	if (err)
+		return err;
+	t = ww_tracker_new(r->npages);
+	if (!t) {
+		WW_WARN("mprotect: no memory for the dirty bitmap of %zu pages", r->npages);
+		return -ENOMEM;
+	}
+	/* publish before protecting: a fault must find the bitmap */
+	ww_tracker_publish(r, t);
+	err = mp_apply(r, t, 0, r->npages, want_clean, 0);
+	if (err)	/* the caller removes r, then mp_release() frees t */
+		mp_apply(r, t, 0, r->npages, want_user, 0);
+	return err;
+}
+
+/* r is still in the table: a racing fault may still run mp_resolve(),
+ * which at worst makes a page writable that is writable already. */
+static void mp_detach(struct ww_region *r)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+
+	if (!t)
+		return;
+	mp_flush_warnings();
+	mp_apply(r, t, 0, r->npages, want_user, 0);
+}
+
+/* After ww_region_remove(): no handler can still use the bitmap. */
+static void mp_release(struct ww_region *r)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+
+	ww_tracker_publish(r, NULL);
+	ww_tracker_free(t);
+}
+
+static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	size_t i;
+
+	if (!t)
+		return -EINVAL;
+	for (i = first; i < last; i++)
+		if (!page_committed(r, i))
+			ww_bit_clear(t->dirty, i);	/* new pages start clean */
+	return mp_apply(r, t, first, last, want_commit, prot);
+}
+
+static int mp_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	void *p = page_ptr(r, first);
+	size_t len = pages_len(last - first);
+
+	if (!t)
+		return -EINVAL;
+	if (ww_sys_madvise(p, len, MADV_DONTNEED) < 0 ||
+	    ww_sys_mprotect(p, len, PROT_NONE) < 0) {
+		int err = errno;
+
+		WW_WARN("mprotect: decommit of %p+%zu failed: %s", p, len, strerror(err));
+		return -err;
+	}
+	/* Windows: a decommitted page reads clean once recommitted */
+	ww_tracker_clear(t, first, last);
+	return 0;
+}
+
+static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	return mp_apply(r, ww_tracker_of(r), first, last, want_protect, prot);
+}
+
+static int mp_rearm(struct ww_region *r, size_t first, size_t last)
+{
+	return ww_sys_mprotect(page_ptr(r, first), pages_len(last - first),
+			       page_prot(r, first) & ~PROT_WRITE);
+}
+
+static const struct ww_rearm mp_rearm_ops = {
+	.rearm = mp_rearm,
+	.same_prot = true,
+	.name = "mprotect",
+};
+
+static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
+		  void **pages, size_t *count)
+{
+	mp_flush_warnings();
+	return ww_tracker_get(r, ww_tracker_of(r), &mp_rearm_ops, first, last, reset,
+			      pages, count);
+}
+
+static int mp_reset(struct ww_region *r, size_t first, size_t last)
+{
+	mp_flush_warnings();
+	return ww_tracker_reset(r, ww_tracker_of(r), &mp_rearm_ops, first, last);
+}
+
+/*
+ * Nothing to do: the child's memory, protections, bitmap and signal handler
+ * are its own copies and consistent with each other (no handler can be half
+ * way in the child: only the forking thread exists there).
+ */
+static void mp_fork_child(void)
+{
+}
+
+const struct ww_backend_ops ww_backend_mprotect = {
+	.kind = WW_BACKEND_MPROTECT,
+	.name = "mprotect",
+	.unavailable = mp_unavailable,
+	.attach = mp_attach,
+	.detach = mp_detach,
+	.release = mp_release,
+	.commit = mp_commit,
+	.decommit = mp_decommit,
+	.protect = mp_protect,
+	.get = mp_get,
+	.reset = mp_reset,
+	.fork_child = mp_fork_child,
+};

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Backend "uffd-sync": classic synchronous userfaultfd write-protect (the
+ * method of QEMU's live snapshot and of the Boehm GC), kept to compare with
+ * the asynchronous "uffd" backend.  Pages are write-protected in their ptes;
+ * the first write blocks the writer and queues a message to a handler
+ * thread, which un-protects the page, records it in the dirty bitmap
+ * (tracker_bitmap.h) and wakes the writer.  Protections (PROT_*) are plain
+ * mprotect: mprotect keeps the pte's uffd-wp bit.
+ *
+ * Lossless because the handler un-protects (DONTWAKE), THEN sets the bit,
+ * THEN wakes, while a reset clears the bit THEN write-protects: the writer
+ * cannot write before its page's bit is set.
+ *
+ * Needs UFFD_FEATURE_WP_UNPOPULATED (6.4): without it, never-touched pages
+ * cannot be write-protected and their first write would go unseen.
+ */
+#include "config.h"
+#include "ww-compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tracker_bitmap.h"
+
+#define US_FEATURES UFFD_FEATURE_WP_UNPOPULATED
+
+/* Process state; us_lock serializes the start (attach also holds the table
+ * lock exclusively, and so does fork, so the lock is free at fork). */
+static pthread_mutex_t us_lock = PTHREAD_MUTEX_INITIALIZER;
+static int us_fd = -1;			/* the process's uffd, -1 until first attach */
+static atomic_bool us_kernel_faults;	/* us_fd also resolves kernel-mode faults */
+
+static pthread_once_t us_probe_once = PTHREAD_ONCE_INIT;
+static const char *us_unavail;
+static char us_reason[160];
+
+bool ww_uffd_sync_handles_kernel_faults(void)
+{
+	return atomic_load(&us_kernel_faults);
+}
+
+/*
+ * A uffd with the API done for US_FEATURES.  /dev/userfaultfd first: a fd
+ * made there handles faults taken in the kernel too (read(2) into a clean
+ * page), where the unprivileged UFFD_USER_MODE_ONLY syscall fails them with
+ * EFAULT.  Then the common path (probe.c).
+ */
+static int us_open(bool *kernel_faults)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = US_FEATURES };
+	int dev, fd, via_dev = 0;
+
+	dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev >= 0) {
+		fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
+		close(dev);
+		if (fd >= 0) {
+			if (ww_sys_ioctl(fd, UFFDIO_API, &api) == 0) {
+				*kernel_faults = true;
+				return fd;
+			}
+			close(fd);
+		}
+	}
+	fd = ww_uffd_open(US_FEATURES, NULL, &via_dev);
+	*kernel_faults = via_dev;
+	return fd;
+}
+
+static int us_ioctl_wp(int fd, uintptr_t start, size_t len, __u64 mode)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = start, .len = len },
+		.mode = mode,
+	};
+
+	return ww_sys_ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+/* Register [start, start+len) for write-protect; -errno on failure. */
+static int us_register(int fd, uintptr_t start, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { .start = start, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+
+	if (ww_sys_ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
+		return -errno;
+	/* a bit number, not the ioctl request code */
+	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
+		struct uffdio_range range = reg.range;
+
+		ww_sys_ioctl(fd, UFFDIO_UNREGISTER, &range);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void us_probe(void)
+{
+	size_t ps = ww_page_size;
+	uint64_t offered = 0;
+	bool kf;
+	void *page;
+	int fd, err;
+
+	fd = ww_uffd_open(0, &offered, NULL);	/* throwaway: API only once per fd */
+	if (fd < 0) {
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
+		goto out;
+	}
+	close(fd);
+	if (!(offered & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks write-protect");
+		goto out;
+	}
+	if (!(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks WP_UNPOPULATED (Linux 6.4+)");
+		goto out;
+	}
+	fd = us_open(&kf);
+	if (fd < 0) {
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
+		goto out;
+	}
+	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		err = -errno;
+	} else {
+		err = us_register(fd, (uintptr_t)page, ps);
+		if (!err && us_ioctl_wp(fd, (uintptr_t)page, ps, UFFDIO_WRITEPROTECT_MODE_WP) < 0)
+			err = -errno;
+		ww_sys_munmap(page, ps);
+	}
+	close(fd);
+	if (err)
+		snprintf(us_reason, sizeof(us_reason), "UFFDIO_REGISTER_MODE_WP: %s", strerror(-err));
+out:
+	us_unavail = us_reason[0] ? us_reason : NULL;
+}
+
+static const char *us_unavailable(void)
+{
+	ww_init();
+	pthread_once(&us_probe_once, us_probe);
+	return us_unavail;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Handler thread.  It must never touch watched memory (it would wait for  */
+/* itself): it only uses its stack, the bitmap and the region arrays.      */
+
+static void us_wake(int fd, uintptr_t start, size_t len)
+{
+	struct uffdio_range range = { .start = start, .len = len };
+
+	ww_sys_ioctl(fd, UFFDIO_WAKE, &range);	/* fails only if unregistered: woken then */
+}
+
+static void us_handle(int fd, const struct uffd_msg *m)
+{
+	static atomic_bool warned;
+	uintptr_t addr;
+	struct ww_region *r;
+	struct ww_tracker *t = NULL;
+	unsigned token;
+
+	if (m->event != UFFD_EVENT_PAGEFAULT)
+		return;
+	addr = m->arg.pagefault.address & ~(uintptr_t)(ww_page_size - 1);
+	token = ww_signal_enter();
+	r = ww_region_lookup_signal_safe(addr);
+	if (r && r->ops == &ww_backend_uffd_sync)
+		t = ww_tracker_of(r);
+	/* un-protect, THEN record, THEN let the writer go */
+	if (us_ioctl_wp(fd, addr, ww_page_size, UFFDIO_WRITEPROTECT_MODE_DONTWAKE) == 0) {
+		if (t) {
+			ww_bit_set(t->dirty, ww_page_index(r, addr));
+			WW_STAT_ADD(faults_handled, 1);
+		}
+	} else if (errno != ENOENT && errno != EINVAL && !atomic_exchange(&warned, true)) {
+		/* ENOENT/EINVAL: unregistered meanwhile.  Else the writer
+		 * faults again and we retry. */
+		WW_WARN("uffd-sync: un-protecting %#lx failed: %s", (unsigned long)addr,
+			strerror(errno));
+	}
+	ww_signal_leave(token);
+	us_wake(fd, addr, ww_page_size);
+}
+
+static void *us_thread_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;	/* never the global: it changes in a fork child */
+	struct uffd_msg msgs[32];
+	bool warned = false;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		size_t i;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd.revents & POLLNVAL)
+			break;
+		n = ww_sys_read(fd, msgs, sizeof(msgs));
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				struct timespec ms = { 0, 1000000 };
+
+				if (!warned)
+					WW_WARN("uffd-sync: read from userfaultfd: %s", strerror(errno));
+				warned = true;
+				nanosleep(&ms, NULL);	/* do not spin on a persistent error */
+			}
+			continue;
+		}
+		for (i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
+			us_handle(fd, &msgs[i]);
+	}
+	WW_WARN("uffd-sync: handler thread stopped: %s", strerror(errno));
+	return NULL;
+}
+
+/* Create the process's uffd and its handler thread.  us_lock held. */
+static int us_start_locked(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t th;
+	bool kf = false;
+	int fd, err;
+
+	if (us_fd >= 0)
+		return 0;
+	fd = us_open(&kf);
+	if (fd < 0) {
+		WW_WARN("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
+		return fd;
+	}
+	/* No signal handler may run on the handler thread: one touching
+	 * watched memory there would wait for itself. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&th, &attr, us_thread_main, (void *)(intptr_t)fd);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		WW_WARN("uffd-sync: cannot start the handler thread: %s", strerror(err));
+		close(fd);
+		return -err;
+	}
+	pthread_setname_np(th, "ww-uffd-sync");
+	us_fd = fd;
+	atomic_store(&us_kernel_faults, kf);
+	if (!kf)
+		WW_INFO("uffd-sync: user-mode-only userfaultfd: system calls writing into "
+			"clean watched pages fail with EFAULT");
+	return 0;
+}
+
+static int us_start(void)
+{
+	int ret;
+
+	pthread_mutex_lock(&us_lock);
+	ret = us_start_locked();
+	pthread_mutex_unlock(&us_lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void *page_ptr(const struct ww_region *r, size_t i)
+{
+	return (void *)ww_page_addr(r, i);
+}
+
+static size_t pages_len(size_t n)
+{
+	return n << ww_page_shift;
+}
+
+static int us_wp_pages(struct ww_region *r, size_t first, size_t last)
+{
+	if (us_ioctl_wp(us_fd, ww_page_addr(r, first), pages_len(last - first),
+			UFFDIO_WRITEPROTECT_MODE_WP) < 0)
+		return -1;
+	return 0;
+}
+
+/* Write-protect the pages of [first, last) whose committed bit is `committed`. */
+static int us_wp_runs(struct ww_region *r, size_t first, size_t last, bool committed)
+{
+	size_t a = first, b;
+
+	while (a < last) {
+		a = committed ? ww_bits_find_set(r->committed, a, last)
+			      : ww_bits_find_clear(r->committed, a, last);
+		if (a >= last)
+			break;
+		b = committed ? ww_bits_find_clear(r->committed, a, last)
+			      : ww_bits_find_set(r->committed, a, last);
+		if (us_wp_pages(r, a, b) < 0) {
+			int err = errno;
+
+			WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", page_ptr(r, a),
+				pages_len(b - a), strerror(err));
+			return -err;
+		}
+		a = b;
+	}
+	return 0;
+}
+
+static int us_attach(struct ww_region *r)
+{
+	struct ww_tracker *t;
+	int err = us_start();
+
+	if (err)
+		return err;
+	t = ww_tracker_new(r->npages);
+	if (!t) {
+		WW_WARN("uffd-sync: no memory for the dirty bitmap of %zu pages", r->npages);
+		return -ENOMEM;
+	}
+	ww_tracker_publish(r, t);
+	/* a THP would be split by the first write anyway (kernel-notes pitfall 3) */
+	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
+		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,
+			r->size, strerror(errno));
+	err = us_register(us_fd, r->base, r->size);
+	if (err) {
+		WW_WARN("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
+			r->size, strerror(-err));
+		return err;
+	}
+	/* committed pages only: write-protecting a whole 64 GiB reservation
+	 * would allocate its page tables (pitfall 9); commit does the rest */
+	err = us_wp_runs(r, 0, r->npages, true);
+	if (err) {
+		struct uffdio_range range = { .start = r->base, .len = r->size };
+
+		ww_sys_ioctl(us_fd, UFFDIO_UNREGISTER, &range);
+	}
+	return err;
+}
+
+/* Unregistering drops the write-protection and wakes blocked writers. */
+static void us_detach(struct ww_region *r)
+{
+	struct uffdio_range range = { .start = r->base, .len = r->size };
+
+	if (!ww_tracker_of(r) || us_fd < 0)
+		return;
+	if (ww_sys_ioctl(us_fd, UFFDIO_UNREGISTER, &range) < 0)
+		WW_WARN("uffd-sync: UFFDIO_UNREGISTER %#lx+%#zx: %s", (unsigned long)r->base,
+			r->size, strerror(errno));
+}
+
+static void us_release(struct ww_region *r)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+
+	ww_tracker_publish(r, NULL);
+	ww_tracker_free(t);
+}
+
+static int us_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	if (ww_sys_mprotect(page_ptr(r, first), pages_len(last - first), prot) < 0) {
+		int err = errno;
+
+		WW_WARN("uffd-sync: mprotect(%p, %#zx, %d): %s", page_ptr(r, first),
+			pages_len(last - first), prot, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	size_t a, b;
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	/* new pages start clean: forget, then protect before they open up */
+	for (a = ww_bits_find_clear(r->committed, first, last); a < last;
+	     a = ww_bits_find_clear(r->committed, b, last)) {
+		b = ww_bits_find_set(r->committed, a, last);
+		ww_tracker_clear(t, a, b);
+	}
+	err = us_wp_runs(r, first, last, false);
+	return err ? err : us_mprotect(r, first, last, prot);
+}
+
+static int us_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	void *p = page_ptr(r, first);
+	size_t len = pages_len(last - first);
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	/* DONTNEED drops the ptes with their uffd-wp state (anonymous memory);
+	 * commit write-protects the pages again */
+	if (ww_sys_madvise(p, len, MADV_DONTNEED) < 0) {
+		err = errno;
+		WW_WARN("uffd-sync: MADV_DONTNEED %p+%#zx: %s", p, len, strerror(err));
+		return -err;
+	}
+	err = us_mprotect(r, first, last, PROT_NONE);
+	if (err)
+		return err;
+	ww_tracker_clear(t, first, last);
+	return 0;
+}
+
+static int us_protect(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	return us_mprotect(r, first, last, prot);
+}
+
+static int us_rearm(struct ww_region *r, size_t first, size_t last)
+{
+	return us_wp_pages(r, first, last);
+}
+
+static const struct ww_rearm us_rearm_ops = {
+	.rearm = us_rearm,
+	.same_prot = false,	/* uffd-wp ignores PROT_*: spans may cross them */
+	.name = "uffd-sync",
+};
+
+static int us_get(struct ww_region *r, size_t first, size_t last, bool reset,
+		  void **pages, size_t *count)
+{
+	return ww_tracker_get(r, ww_tracker_of(r), &us_rearm_ops, first, last, reset,
+			      pages, count);
+}
+
+static int us_reset(struct ww_region *r, size_t first, size_t last)
+{
+	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
+}
+
+/* Fork child: see us_fork_child(). */
+static void us_child_region(struct ww_region *r, void *arg)
+{
+	bool *failed = arg;
+	struct ww_tracker *t = ww_tracker_of(r);
+	size_t a, b, fresh = 0;
+
+	if (r->ops != &ww_backend_uffd_sync || !t)
+		return;
+	/* the child's ptes lost their uffd-wp bits: every committed page may
+	 * be written unseen until its next reset, so report them all */
+	for (a = ww_bits_find_set(r->committed, 0, r->npages); a < r->npages;
+	     a = ww_bits_find_set(r->committed, b, r->npages)) {
+		b = ww_bits_find_clear(r->committed, a, r->npages);
+		fresh += ww_tracker_mark(t, a, b);
+	}
+	WW_STAT_ADD(overreported_pages, fresh);
+	if (us_fd >= 0 && us_register(us_fd, r->base, r->size) < 0)
+		*failed = true;
+}
+
+/*
+ * The inherited uffd belongs to the parent's mm: acting on it would protect
+ * or register ranges in the PARENT, and the handler thread is not in the
+ * child.  Close it (the parent's tracking is unaffected), start a fresh one
+ * and register the regions again.  If that fails, reset cannot re-protect
+ * and keeps every page reported: over-report, never a loss.
+ */
+static void us_fork_child(void)
+{
+	bool failed = false;
+
+	pthread_mutex_init(&us_lock, NULL);
+	if (us_fd < 0)
+		return;
+	close(us_fd);
+	us_fd = -1;
+	if (us_start_locked() < 0)
+		failed = true;
+	ww_region_foreach(us_child_region, &failed);
+	if (failed)
+		WW_WARN("uffd-sync: fork child: regions cannot be tracked again; "
+			"every committed page is reported as written");
+}
+
+const struct ww_backend_ops ww_backend_uffd_sync = {
+	.kind = WW_BACKEND_UFFD_SYNC,
+	.name = "uffd-sync",
+	.unavailable = us_unavailable,
+	.attach = us_attach,
+	.detach = us_detach,
+	.release = us_release,
+	.commit = us_commit,
+	.decommit = us_decommit,
+	.protect = us_protect,
+	.get = us_get,
+	.reset = us_reset,
+	.fork_child = us_fork_child,
+};

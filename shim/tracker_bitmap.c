@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Dirty-bitmap engine of the mprotect and uffd-sync backends (see the header). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tracker_bitmap.h"
+
+/* Clean pages between two taken pages that a re-arm span may cover.  Re-arming
+ * clean pages again is harmless (they are protected already) and saves system
+ * calls; the cap bounds the work on huge sparse regions. */
+#define WW_SPAN_GAP_MAX 1024
+
+struct ww_tracker *ww_tracker_new(size_t npages)
+{
+	struct ww_tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->npages = npages;
+	t->bytes = ww_bitmap_words(npages ? npages : 1) * sizeof(ww_word);
+	t->dirty = ww_lazy_zalloc(t->bytes);
+	if (!t->dirty) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void ww_tracker_free(struct ww_tracker *t)
+{
+	if (!t)
+		return;
+	ww_lazy_free(t->dirty, t->bytes);
+	free(t);
+}
+
+/* Bits of word w that fall in [first, last). */
+static uint64_t word_mask(size_t w, size_t first, size_t last)
+{
+	size_t lo = w * WW_WORD_BITS, hi = lo + WW_WORD_BITS;
+	uint64_t m = ~(uint64_t)0;
+
+	if (first > lo)
+		m &= ~(uint64_t)0 << (first - lo);
+	if (last < hi)
+		m &= ~(~(uint64_t)0 << (last - lo));
+	return m;
+}
+
+size_t ww_tracker_mark(struct ww_tracker *t, size_t first, size_t last)
+{
+	size_t w, fresh = 0;
+
+	for (w = first / WW_WORD_BITS; first < last && w * WW_WORD_BITS < last; w++) {
+		uint64_t m = word_mask(w, first, last);
+		uint64_t old = atomic_fetch_or(&t->dirty[w], m);
+
+		fresh += (size_t)__builtin_popcountll(m & ~old);
+	}
+	return fresh;
+}
+
+void ww_tracker_clear(struct ww_tracker *t, size_t first, size_t last)
+{
+	size_t w;
+
+	for (w = first / WW_WORD_BITS; first < last && w * WW_WORD_BITS < last; w++)
+		atomic_fetch_and(&t->dirty[w], ~word_mask(w, first, last));
+}
+
+size_t ww_tracker_prev_set(struct ww_tracker *t, size_t lo, size_t hi)
+{
+	size_t w;
+
+	if (lo >= hi)
+		return SIZE_MAX;
+	for (w = (hi - 1) / WW_WORD_BITS;; w--) {
+		uint64_t v = atomic_load_explicit(&t->dirty[w], memory_order_relaxed);
+
+		v &= word_mask(w, lo, hi);
+		if (v)
+			return w * WW_WORD_BITS + 63 - (size_t)__builtin_clzll(v);
+		if (w * WW_WORD_BITS <= lo)
+			return SIZE_MAX;
+	}
+}
+
+size_t ww_tracker_next_set(struct ww_tracker *t, size_t lo, size_t hi)
+{
+	size_t w;
+
+	for (w = lo / WW_WORD_BITS; lo < hi && w * WW_WORD_BITS < hi; w++) {
+		uint64_t v = atomic_load_explicit(&t->dirty[w], memory_order_relaxed);
+
+		v &= word_mask(w, lo, hi);
+		if (v)
+			return w * WW_WORD_BITS + (size_t)__builtin_ctzll(v);
+	}
+	return hi;
+}
+
+/* The lowest n set bits of v (all of them if it has fewer). */
+static uint64_t lowest_bits(uint64_t v, size_t n)
+{
+	uint64_t r = 0;
+
+	if ((size_t)__builtin_popcountll(v) <= n)
+		return v;
+	while (n--) {
+		uint64_t low = v & -v;
+
+		r |= low;
+		v ^= low;
+	}
+	return r;
+}
+
+size_t ww_tracker_take(struct ww_tracker *t, size_t first, size_t last,
+		       bool clear, size_t *out, size_t cap)
+{
+	size_t w, n = 0;
+
+	if (last > t->npages)
+		last = t->npages;
+	for (w = first / WW_WORD_BITS; n < cap && first < last && w * WW_WORD_BITS < last; w++) {
+		uint64_t mask = word_mask(w, first, last);
+		uint64_t old = atomic_load(&t->dirty[w]);
+		uint64_t take;
+
+		/* CAS, not fetch_and: with a capacity only the lowest bits may go,
+		 * and a concurrent taker may have claimed some of them. */
+		for (;;) {
+			take = lowest_bits(old & mask, cap - n);
+			if (!take || !clear)
+				break;
+			if (atomic_compare_exchange_weak(&t->dirty[w], &old, old & ~take))
+				break;
+		}
+		while (take) {
+			out[n++] = w * WW_WORD_BITS + (size_t)__builtin_ctzll(take);
+			take &= take - 1;
+		}
+	}
+	return n;
+}
+
+static bool page_committed(const struct ww_region *r, size_t i)
+{
+	return ww_bit_test(r->committed, i);
+}
+
+static uint8_t page_prot(const struct ww_region *r, size_t i)
+{
+	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+}
+
+void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
+{
+	uint8_t p = page_prot(r, i);
+	size_t a = i, b = i + 1;
+
+	while (a > 0 && page_committed(r, a - 1) && page_prot(r, a - 1) == p)
+		a--;
+	while (b < r->npages && page_committed(r, b) && page_prot(r, b) == p)
+		b++;
+	*lo = a;
+	*hi = b;
+}
+
+/* May a span ending at page `end` (exclusive) grow to include page `next`? */
+static bool span_can_join(const struct ww_region *r, const struct ww_rearm *ra,
+			  size_t start, size_t end, size_t next)
+{
+	size_t i;
+
+	if (next - end > WW_SPAN_GAP_MAX)
+		return false;
+	if (!ra->same_prot)
+		return true;
+	for (i = end; i <= next; i++)
+		if (!page_committed(r, i) || page_prot(r, i) != page_prot(r, start))
+			return false;
+	return true;
+}
+
+static void mark_pages(struct ww_tracker *t, const size_t *idx, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		ww_bit_set(t->dirty, idx[k]);
+}
+
+static void warn_overreport(const struct ww_rearm *ra, int err)
+{
+	static atomic_bool warned;
+
+	if (!atomic_exchange(&warned, true))
+		WW_WARN("%s: re-protecting after a reset failed (%s): pages stay writable and are "
+			"reported again (over-report)%s", ra->name, strerror(err),
+			err == ENOMEM ? "; vm.max_map_count reached?" : "");
+}
+
+/*
+ * Re-arm the n taken pages idx[] (ascending, bits already cleared) in
+ * coalesced spans.  ENOMEM: that span keeps its bits (still returned, and
+ * reported again later).  Other errors: with `returned` (a get) the bits of
+ * the failed span and of every page after it are set again, *returned says
+ * how many leading pages stay returned, and the error is returned at once;
+ * without (a reset) only the span's bits come back, and the reset goes on.
+ */
+static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
+		       const size_t *idx, size_t n, size_t *returned)
+{
+	size_t a = 0, b;
+	int err = 0;
+
+	if (returned)
+		*returned = n;
+	while (a < n) {
+		size_t start = idx[a], end = idx[a] + 1;
+
+		for (b = a + 1; b < n && span_can_join(r, ra, start, end, idx[b]); b++)
+			end = idx[b] + 1;
+		if (ra->same_prot && !page_committed(r, start)) {
+			a = b;	/* decommitted meanwhile: nothing to protect */
+			continue;
+		}
+		if (ra->rearm(r, start, end) < 0) {
+			int e = errno;
+
+			if (e != ENOMEM && returned) {
+				/* not returned: nothing may be lost */
+				mark_pages(t, idx + a, n - a);
+				*returned = a;
+				WW_WARN("%s: re-protect of pages [%zu, %zu) failed: %s", ra->name,
+					start, end, strerror(e));
+				return -e;
+			}
+			mark_pages(t, idx + a, b - a);
+			WW_STAT_ADD(overreported_pages, b - a);
+			warn_overreport(ra, e);
+			if (e != ENOMEM && !err)
+				err = -e;
+		}
+		a = b;
+	}
+	return err;
+}
+
+#define WW_TAKE_CHUNK 256
+
+int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
+		   size_t first, size_t last, bool reset, void **pages, size_t *count)
+{
+	size_t buf[WW_TAKE_CHUNK], total = 0, cap = *count;
+	int err = 0;
+
+	/* Chunks keep the order ascending: each takes the lowest bits left
+	 * after the previous one. */
+	while (total < cap && first < last) {
+		size_t want = cap - total < WW_TAKE_CHUNK ? cap - total : WW_TAKE_CHUNK;
+		size_t n = ww_tracker_take(t, first, last, reset, buf, want), ok = n, k;
+
+		if (!n)
+			break;
+		if (reset)
+			err = rearm_taken(r, t, ra, buf, n, &ok);
+		for (k = 0; k < ok; k++)
+			pages[total++] = (void *)ww_page_addr(r, buf[k]);
+		if (err)
+			break;
+		first = buf[n - 1] + 1;
+	}
+	*count = total;
+	return err;
+}
+
+int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
+		     size_t first, size_t last)
+{
+	size_t buf[WW_TAKE_CHUNK], n;
+	int err = 0;
+
+	while (first < last) {
+		int e;
+
+		n = ww_tracker_take(t, first, last, true, buf, WW_TAKE_CHUNK);
+		if (!n)
+			break;
+		e = rearm_taken(r, t, ra, buf, n, NULL);
+		if (e && !err)
+			err = e;
+		first = buf[n - 1] + 1;
+	}
+	return err;
+}

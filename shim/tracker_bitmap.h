@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Dirty-bitmap engine shared by the backends that track writes themselves
+ * (mprotect, uffd-sync): one bit per page, set by the fault path, taken
+ * (test-and-clear) by get/reset.
+ *
+ * The lossless protocol both backends follow:
+ *   fault:  make the page writable  THEN  set its bit
+ *   reset:  clear the bit           THEN  write-protect the page
+ * A write after a reset returned therefore faults and is recorded; a fault
+ * in flight during a reset at worst leaves a bit set on a protected page
+ * (an over-report), never a writable page with a clear bit.
+ *
+ * Everything marked "async-signal-safe" only uses atomics on the bitmap and
+ * plain loads of the region's arrays: it may run in a SIGSEGV handler.
+ */
+#ifndef WW_TRACKER_BITMAP_H
+#define WW_TRACKER_BITMAP_H
+
+#include "internal.h"
+
+struct ww_tracker {
+	ww_word *dirty;		/* bit per page, lazily backed */
+	size_t npages;
+	size_t bytes;		/* size of the dirty allocation */
+};
+
+/* New tracker with every page clean, NULL (errno set) on failure. */
+WW_HIDDEN struct ww_tracker *ww_tracker_new(size_t npages);
+WW_HIDDEN void ww_tracker_free(struct ww_tracker *t);
+
+/* The tracker a backend stored in r->backend_data (NULL while attaching). */
+static inline struct ww_tracker *ww_tracker_of(struct ww_region *r)
+{
+	return __atomic_load_n((struct ww_tracker **)&r->backend_data, __ATOMIC_ACQUIRE);
+}
+static inline void ww_tracker_publish(struct ww_region *r, struct ww_tracker *t)
+{
+	__atomic_store_n((struct ww_tracker **)&r->backend_data, t, __ATOMIC_RELEASE);
+}
+
+static inline bool ww_tracker_test(struct ww_tracker *t, size_t page)
+{
+	return ww_bit_test(t->dirty, page);
+}
+
+/* Set bits [first, last); returns how many were clear.  Async-signal-safe. */
+WW_HIDDEN size_t ww_tracker_mark(struct ww_tracker *t, size_t first, size_t last);
+/* Clear bits [first, last). */
+WW_HIDDEN void ww_tracker_clear(struct ww_tracker *t, size_t first, size_t last);
+/* Last set bit in [lo, hi), or SIZE_MAX.  Async-signal-safe. */
+WW_HIDDEN size_t ww_tracker_prev_set(struct ww_tracker *t, size_t lo, size_t hi);
+/* First set bit in [lo, hi), or hi.  Async-signal-safe. */
+WW_HIDDEN size_t ww_tracker_next_set(struct ww_tracker *t, size_t lo, size_t hi);
+
+/*
+ * Store in out[] the lowest set bits of [first, last), at most cap, in
+ * ascending order; with clear, atomically clear exactly the bits stored.
+ * Returns how many were stored.
+ */
+WW_HIDDEN size_t ww_tracker_take(struct ww_tracker *t, size_t first, size_t last,
+				 bool clear, size_t *out, size_t cap);
+
+/*
+ * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
+ * i must be committed.  Async-signal-safe (plain loads only).
+ */
+WW_HIDDEN void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi);
+
+/*
+ * How a backend write-protects ("re-arms") pages [first, last) again after
+ * their bits were cleared.  With same_prot, spans handed to rearm are
+ * committed pages that all have r->prot[first]; else spans may cover any
+ * pages (uffd write-protect does not care about protections).
+ */
+struct ww_rearm {
+	int (*rearm)(struct ww_region *r, size_t first, size_t last);
+	bool same_prot;
+	const char *name;	/* for logs */
+};
+
+/*
+ * ops->get and ops->reset on top of a tracker.  With reset, bits are taken
+ * first, then the taken pages are re-armed in coalesced spans.  A span whose
+ * re-arm fails with ENOMEM (vm.max_map_count) keeps its bits: those pages
+ * stay writable and reported (over-report, counted).  Get stores page
+ * addresses in pages[] (only for pages found) and *count; on any other
+ * failure it returns -errno with *count = the pages already returned (and
+ * made clean); every other taken bit is set again, so nothing is lost.
+ */
+WW_HIDDEN int ww_tracker_get(struct ww_region *r, struct ww_tracker *t,
+			     const struct ww_rearm *ra, size_t first, size_t last,
+			     bool reset, void **pages, size_t *count);
+WW_HIDDEN int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t,
+			       const struct ww_rearm *ra, size_t first, size_t last);
+
+/* uffd-sync: whether its userfaultfd also resolves faults taken inside the
+ * kernel (read(2) into a clean page).  False for a UFFD_USER_MODE_ONLY fd:
+ * such writes fail with EFAULT, like the mprotect backend. */
+WW_HIDDEN bool ww_uffd_sync_handles_kernel_faults(void);
+
+#endif /* WW_TRACKER_BITMAP_H */
