@@ -49,6 +49,13 @@ static bool page_committed(const struct ww_region *r, size_t i)
 	return ww_bit_test(r->committed, i);
 }
 
+/* How a clean page with user protection prot is mapped.  Write-only stays
+ * readable: x86 cannot map write-only, so the user could read it. */
+static int clean_prot(int prot)
+{
+	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Fault path: async-signal-safe from here to mp_sigsegv().                */
 
@@ -100,13 +107,16 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 	for (round = 0; round < 4; round++) {
 		size_t j = ww_tracker_prev_set(t, 0, i);
 		size_t k = ww_tracker_next_set(t, i + 1, r->npages);
+		bool left = j != SIZE_MAX && same_run(r, j, i, prot);
+		bool right = k < r->npages && same_run(r, i + 1, k + 1, prot);
 		size_t lo, hi;
 
-		if (j != SIZE_MAX && same_run(r, j, i, prot) &&
-		    mp_open_span(r, t, j + 1, i + 1, prot, i))
+		/* the nearer neighbour first: fewer pages over-reported */
+		if (left && right && k - i < i - j && mp_open_span(r, t, i, k, prot, i))
 			return true;
-		if (k < r->npages && same_run(r, i + 1, k + 1, prot) &&
-		    mp_open_span(r, t, i, k, prot, i))
+		if (left && mp_open_span(r, t, j + 1, i + 1, prot, i))
+			return true;
+		if (right && mp_open_span(r, t, i, k, prot, i))
 			return true;
 		ww_region_prot_run(r, i, &lo, &hi);
 		if (mp_open_span(r, t, lo, hi, prot, i))
@@ -262,7 +272,7 @@ typedef int (*mp_target_fn)(struct ww_region *r, struct ww_tracker *t, size_t i,
 
 static int want_clean(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	return page_committed(r, i) ? page_prot(r, i) & ~PROT_WRITE : -1;
+	return page_committed(r, i) ? clean_prot(page_prot(r, i)) : -1;
 }
 
 static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
@@ -270,19 +280,18 @@ static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int ar
 	return page_committed(r, i) ? page_prot(r, i) : -1;
 }
 
-/* commit: new pages start clean, committed ones keep their written state */
+/* commit: new pages start clean (mp_commit cleared their bits), committed
+ * ones keep their written state */
 static int want_commit(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
-	if (page_committed(r, i) && ww_tracker_test(t, i))
-		return prot;
-	return prot & ~PROT_WRITE;
+	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
 }
 
 static int want_protect(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
 	if (!page_committed(r, i))
 		return -1;
-	return ww_tracker_test(t, i) ? prot : prot & ~PROT_WRITE;
+	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
 }
 
 /* mprotect [first, last) page by page as target says, one call per run. */
@@ -354,17 +363,44 @@ static void mp_release(struct ww_region *r)
 	ww_tracker_free(t);
 }
 
+/*
+ * commit/protect hit vm.max_map_count (clean and dirty pages need different
+ * protections, which splits VMAs): mark the committed pages of the range
+ * written and give them all the user protection, which only merges.  Marking
+ * comes first, as in the fault path.  Over-report, counted.
+ */
+static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t first,
+			   size_t last, mp_target_fn target, int prot)
+{
+	static atomic_bool warned;
+	size_t i, fresh = 0;
+
+	for (i = first; i < last; i++)
+		if (target == want_commit || page_committed(r, i))
+			fresh += ww_tracker_mark(t, i, i + 1);
+	WW_STAT_ADD(overreported_pages, fresh);
+	WW_STAT_ADD(enomem_widenings, 1);
+	if (!atomic_exchange(&warned, true))
+		WW_WARN("mprotect: vm.max_map_count reached while changing protections: "
+			"%zu pages reported as written (over-report)", fresh);
+	return mp_apply(r, t, first, last, target, prot);
+}
+
 static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
 	size_t i;
+	int err;
 
 	if (!t)
 		return -EINVAL;
 	for (i = first; i < last; i++)
 		if (!page_committed(r, i))
 			ww_bit_clear(t->dirty, i);	/* new pages start clean */
-	return mp_apply(r, t, first, last, want_commit, prot);
+	err = mp_apply(r, t, first, last, want_commit, prot);
+	if (err == -ENOMEM)
+		err = mp_apply_enomem(r, t, first, last, want_commit, prot);
+	return err;
 }
 
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
@@ -389,13 +425,21 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 
 static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 {
-	return mp_apply(r, ww_tracker_of(r), first, last, want_protect, prot);
+	struct ww_tracker *t = ww_tracker_of(r);
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	err = mp_apply(r, t, first, last, want_protect, prot);
+	if (err == -ENOMEM)
+		err = mp_apply_enomem(r, t, first, last, want_protect, prot);
+	return err;
 }
 
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)
 {
 	return ww_sys_mprotect(page_ptr(r, first), pages_len(last - first),
-			       page_prot(r, first) & ~PROT_WRITE);
+			       clean_prot(page_prot(r, first)));
 }
 
 static const struct ww_rearm mp_rearm_ops = {
