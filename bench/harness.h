@@ -51,6 +51,7 @@ struct bench {
 	struct result *results;
 	int nresults;
 	char machine[256], kernel[256];
+	char load_start[32];		/* /proc/loadavg when the run began */
 	char notes[8][256];
 	int nnotes;
 };

@@ -11,7 +11,7 @@
 
 static const uint64_t quick_sizes[] = { 1 * MIB, 16 * MIB };
 static const uint64_t full_sizes[] = { 1 * MIB, 16 * MIB, 256 * MIB, 1 * GIB, 4 * GIB };
-static const double quick_fractions[] = { 0.01, 0.1, 0.5 };
+static const double quick_fractions[] = { 0.01, 0.5 };
 static const double full_fractions[] = { 0.001, 0.01, 0.1, 0.5 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -71,7 +71,10 @@ int plan_cells(const struct options *o, struct cell_spec *specs, int max)
 		n = add(specs, n, max, o, WL_GC_CYCLE, sizes[i], 0);
 	}
 	n = add(specs, n, max, o, WL_HUGE_RESERVE, 64 * GIB, 0);
-	for (int i = 0; i < nsizes; i++) {
+	/* threads: uffd-sync ping-pongs with the reset loop (~1 s per 4 MiB) */
+	if (o->quick && !user_sizes)
+		n = add(specs, n, max, o, WL_THREADS, 4 * MIB, 0);
+	for (int i = 0; i < nsizes && !(o->quick && !user_sizes); i++) {
 		if (!user_sizes && (sizes[i] < 16 * MIB || sizes[i] > 256 * MIB))
 			continue;
 		n = add(specs, n, max, o, WL_THREADS, sizes[i], 0);

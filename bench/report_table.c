@@ -107,8 +107,8 @@ void report_table(const struct bench *b, FILE *f)
 {
 	const struct cell_spec *prev = NULL;
 
-	fprintf(f, "ww-bench: %s\n  machine: %s\n  kernel:  %s\n\n",
-		b->opt.quick ? "quick set" : "full set", b->machine, b->kernel);
+	fprintf(f, "ww-bench: %s\n  machine: %s\n  kernel:  %s\n  load average at start: %s\n\n",
+		b->opt.quick ? "quick set" : "full set", b->machine, b->kernel, b->load_start);
 	fprintf(f, "%-19s %-8s %7s  %-12s %8s  %-24s %8s  %-24s %9s %9s %7s %6s  %s\n",
 		"workload", "size", "dirty", "backend", "setup", "write/page [min-max]",
 		"get/page", "get+reset/page [min-max]", "g+r total", "g+r/GiB", "dPTE KiB",
@@ -171,6 +171,31 @@ static void fmt_ratio(char *buf, size_t len, double r)
 		snprintf(buf, len, "%.2fx", r);
 }
 
+/* The largest cell of workload wl where uffd-async and row ref both
+ * finished (most dirty pages on a tie); NULL if none. */
+static const struct result *largest_pair(const struct bench *b, int wl, int ref,
+					 const struct result **refp)
+{
+	const struct result *best = NULL;
+
+	for (int i = 0; i < b->nresults; i++) {
+		const struct result *r = &b->results[i], *p;
+
+		if (r->row != ROW_UFFD || r->status != ST_OK || (int)r->spec.wl != wl)
+			continue;
+		p = find_result(b, ref, &r->spec);
+		if (!p || p->status != ST_OK)
+			continue;
+		if (!best || r->spec.region_bytes > best->spec.region_bytes ||
+		    (r->spec.region_bytes == best->spec.region_bytes &&
+		     expected_dirty(&r->spec) > expected_dirty(&best->spec))) {
+			best = r;
+			*refp = p;
+		}
+	}
+	return best;
+}
+
 void report_ratios(const struct bench *b, FILE *f)
 {
 	const struct cell_spec *prev = NULL;
@@ -210,21 +235,6 @@ void report_ratios(const struct bench *b, FILE *f)
 	/* ------------------------------------------------------------------ */
 	fprintf(f, "\nTargets (shown, never asserted)\n");
 	{
-		/* the largest cell of a workload that uffd-async completed */
-		const struct result *big[WL_COUNT] = { 0 };
-
-		for (int i = 0; i < b->nresults; i++) {
-			const struct result *r = &b->results[i];
-			const struct result *cur = big[r->spec.wl];
-
-			if (r->row != ROW_UFFD || r->status != ST_OK)
-				continue;
-			if (!cur || r->spec.region_bytes > cur->spec.region_bytes ||
-			    (r->spec.region_bytes == cur->spec.region_bytes &&
-			     expected_dirty(&r->spec) > expected_dirty(&cur->spec)))
-				big[r->spec.wl] = r;
-		}
-
 		/* 1: get-and-reset within 1.10x of raw-scan */
 		{
 			static const int wls[] = { WL_DENSE, WL_SPARSE, WL_RANDOM, WL_GC_CYCLE };
@@ -232,11 +242,11 @@ void report_ratios(const struct bench *b, FILE *f)
 			char line[512] = "";
 
 			for (unsigned i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
-				const struct result *u = big[wls[i]], *raw;
+				const struct result *raw = NULL, *u = largest_pair(b, wls[i], ROW_RAW_SCAN, &raw);
 				char wl[40], sz[40], rr[16];
 				double x;
 
-				if (!u || !(raw = find_result(b, ROW_RAW_SCAN, &u->spec)))
+				if (!u)
 					continue;
 				x = ratio(result_median(u, M_GET_RESET_PER_PAGE),
 					  result_median(raw, M_GET_RESET_PER_PAGE));
@@ -257,15 +267,18 @@ void report_ratios(const struct bench *b, FILE *f)
 		{
 			static const int wls[] = { WL_DENSE, WL_SPARSE, WL_RANDOM };
 			int met = 1, any = 0;
-			char line[512] = "";
+			char line[1024] = "";
 
 			for (unsigned i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
-				const struct result *u = big[wls[i]], *fr;
+				const struct result *fr = NULL, *u = largest_pair(b, wls[i], ROW_NONE_FRESH, &fr);
 				char wl[40], sz[40], rr[16];
 				double x;
 
-				if (!u || !(fr = find_result(b, ROW_NONE_FRESH, &u->spec)))
+				if (!u)
 					continue;
+				const struct result *raw = find_result(b, ROW_RAW_SCAN, &u->spec);
+				char rw[16];
+
 				x = ratio(result_median(u, M_WRITE_PER_PAGE),
 					  result_median(fr, M_WRITE_PER_PAGE));
 				if (isnan(x))
@@ -275,8 +288,10 @@ void report_ratios(const struct bench *b, FILE *f)
 				cell_label(&u->spec, wl, sizeof(wl));
 				size_label(&u->spec, sz, sizeof(sz));
 				fmt_ratio(rr, sizeof(rr), x);
-				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s %s",
-					 line[0] ? ", " : "", wl, sz, rr);
+				fmt_ratio(rw, sizeof(rw), ratio(result_median(raw, M_WRITE_PER_PAGE),
+								result_median(fr, M_WRITE_PER_PAGE)));
+				snprintf(line + strlen(line), sizeof(line) - strlen(line),
+					 "%s%s %s %s (bare raw-scan: %s)", line[0] ? ", " : "", wl, sz, rr, rw);
 			}
 			fprintf(f, "  [%s] uffd-async write fault within 1.3x of a minor fault (none-fresh): %s\n",
 				!any ? "not measured" : met ? "met" : "NOT met", line);
@@ -291,24 +306,10 @@ void report_ratios(const struct bench *b, FILE *f)
 			char line[512] = "";
 
 			for (unsigned i = 0; i < 2; i++) {
-				const struct result *u = NULL, *o = NULL;
+				const struct result *o = NULL, *u = largest_pair(b, wls[i], other, &o);
 				char wl[40], sz[40], rr[16];
 				double x;
 
-				/* largest cell where both finished */
-				for (int j = 0; j < b->nresults; j++) {
-					const struct result *r = &b->results[j], *p;
-
-					if (r->row != ROW_UFFD || r->status != ST_OK || (int)r->spec.wl != wls[i])
-						continue;
-					p = find_result(b, other, &r->spec);
-					if (!p || p->status != ST_OK)
-						continue;
-					if (!u || r->spec.region_bytes > u->spec.region_bytes) {
-						u = r;
-						o = p;
-					}
-				}
 				if (!u)
 					continue;
 				x = ratio(per_page_cost(o), per_page_cost(u));
@@ -350,32 +351,50 @@ void report_ratios(const struct bench *b, FILE *f)
 				!m ? "not measured" : result_correct(m) ? "met" : "NOT met",
 				(unsigned long long)expected_dirty(&s), ms, ws);
 		}
-		/* 5: linear in dirty pages and in watched size */
+		/* 5: linear: from the smallest cell with >= 500 dirty pages to the
+		 * largest, get-and-reset time should grow like the region (sparse,
+		 * dense: dirty pages grow with it) and write time like the dirty
+		 * pages, each within 2x of proportional. */
 		for (int wl = WL_DENSE; wl <= WL_SPARSE; wl++) {
-			double lo = INFINITY, hi = 0;
-			char line[512] = "";
-			int n = 0;
+			const struct result *lo = NULL, *hi = NULL;
+			char line[1024] = "";
 
 			for (int i = 0; i < b->nresults; i++) {
 				const struct result *r = &b->results[i];
-				double v = result_median(r, M_GET_RESET_PER_PAGE);
-				char sz[24], t[16];
+				char sz[40], t[16];
 
-				if (r->row != ROW_UFFD || (int)r->spec.wl != wl || isnan(v) ||
-				    expected_dirty(&r->spec) < 1000)
+				if (r->row != ROW_UFFD || (int)r->spec.wl != wl || r->status != ST_OK)
 					continue;
-				lo = v < lo ? v : lo;
-				hi = v > hi ? v : hi;
-				n++;
 				size_label(&r->spec, sz, sizeof(sz));
-				fmt_time(t, sizeof(t), v);
-				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s %s",
-					 line[0] ? ", " : "", sz, t);
+				fmt_time(t, sizeof(t), result_median(r, M_GET_RESET_TOTAL));
+				snprintf(line + strlen(line), sizeof(line) - strlen(line),
+					 "%s%s: %llu dirty, g+r %s", line[0] ? "; " : "", sz,
+					 (unsigned long long)expected_dirty(&r->spec), t);
+				if (expected_dirty(&r->spec) < 500)
+					continue;
+				if (!lo || r->spec.region_bytes < lo->spec.region_bytes)
+					lo = r;
+				if (!hi || r->spec.region_bytes > hi->spec.region_bytes)
+					hi = r;
 			}
-			fprintf(f, "  [%s] uffd-async %s get+reset per dirty page flat across sizes"
-				   " (spread <= 2x, cells >= 1000 dirty): %s%s spread %.2fx\n",
-				n < 2 ? "not measured" : hi / lo <= 2.0 ? "met" : "NOT met",
-				workload_names[wl], line, line[0] ? ";" : "", n < 2 ? NAN : hi / lo);
+			if (!lo || lo == hi) {
+				fprintf(f, "  [not measured] uffd-async %s linear in size and dirty pages:"
+					   " needs two sizes with >= 500 dirty pages (%s)\n",
+					workload_names[wl], line);
+				continue;
+			}
+			{
+				double grow = (double)expected_dirty(&hi->spec) / (double)expected_dirty(&lo->spec);
+				double g = ratio(result_median(hi, M_GET_RESET_TOTAL),
+						 result_median(lo, M_GET_RESET_TOTAL)) / grow;
+				double w = ratio(result_median(hi, M_WRITE_PER_PAGE),
+						 result_median(lo, M_WRITE_PER_PAGE));
+				int met = g >= 0.5 && g <= 2.0 && w >= 0.5 && w <= 2.0;
+
+				fprintf(f, "  [%s] uffd-async %s linear in size and dirty pages (x%.0f):"
+					   " get+reset time grew %.2fx proportional, write/page %.2fx (%s)\n",
+					met ? "met" : "NOT met", workload_names[wl], grow, g, w, line);
+			}
 		}
 	}
 }

@@ -48,40 +48,55 @@ static void wine_env(void)
 	unsetenv("DISPLAY");
 }
 
-/* Fork argv in its own process group, stdout to a pipe, stderr to the log. */
+/* Fork argv in its own process group, stdout to a pipe (*rfd) or, with rfd
+ * NULL, to /dev/null; stderr to the log. */
 static pid_t wine_spawn(char *const argv[], int *rfd)
 {
-	int fds[2];
+	int fds[2] = { -1, -1 };
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (rfd && pipe2(fds, O_CLOEXEC))
 		return -1;
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
+		int out = rfd ? fds[1] : open("/dev/null", O_WRONLY);
 		char pidbuf[32];
 
 		/* the Windows side reads /proc/<this pid> (see ww-bench-win.c) */
 		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
 		setenv("WW_BENCH_UNIX_PID", pidbuf, 1);
 		setpgid(0, 0);
-		dup2(fds[1], 1);
+		dup2(out, 1);
 		if (log >= 0)
 			dup2(log, 2);
 		wine_env();
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(fds[1]);
+	if (rfd)
+		close(fds[1]);
 	if (pid < 0) {
-		close(fds[0]);
+		if (rfd)
+			close(fds[0]);
 		return -1;
 	}
 	setpgid(pid, pid);
-	*rfd = fds[0];
+	if (rfd)
+		*rfd = fds[0];
 	return pid;
+}
+
+/* Run argv to completion with stdout discarded (a daemon it forks must not
+ * hold our pipe open). */
+static void wine_run_quiet(char *const argv[])
+{
+	int status;
+	pid_t pid = wine_spawn(argv, NULL);
+
+	if (pid > 0)
+		waitpid(pid, &status, 0);
 }
 
 /* wineserver beside the loader (/usr/lib/wine/wine64 -> wineserver64):
@@ -98,13 +113,8 @@ static void wineserver_cmd(const struct bench *b, const char *arg)
 		snprintf(dir, sizeof(dir), "%s", b->opt.wine);
 		if (is_exec(path)) {
 			char *argv[] = { path, (char *)arg, NULL };
-			int fd, status;
-			pid_t pid = wine_spawn(argv, &fd);
 
-			if (pid > 0) {
-				close(fd);
-				waitpid(pid, &status, 0);
-			}
+			wine_run_quiet(argv);
 			return;
 		}
 	}
@@ -168,6 +178,9 @@ int wine_setup(struct bench *b)
 			}
 		}
 	}
+	/* One persistent wineserver for the whole run: without it every cell
+	 * would pay a server start (about a second here) and its services. */
+	wineserver_cmd(b, "-p");
 	if (!(o->rows & (1u << ROW_WINE_SHIM))) {
 		/* not asked for */
 	} else if (is_exec(o->wine_shim ? o->wine_shim : WW_BENCH_WINE_SHIM)) {
@@ -206,8 +219,10 @@ void run_wine(struct bench *b, struct result *r, double timeout)
 		return;
 	}
 	collect(r, fd, pid, timeout, 1);
-	if (r->status == ST_DNF)
+	if (r->status == ST_DNF) {
 		wineserver_cmd(b, "-k");	/* nothing of the livelocked process may linger */
+		wineserver_cmd(b, "-p");
+	}
 }
 
 void wine_shutdown(struct bench *b)

@@ -44,6 +44,13 @@ void sysinfo_fill(struct bench *b)
 	}
 	snprintf(b->machine, sizeof(b->machine), "%s, %ld CPUs, %.0f GiB RAM", model,
 		 sysconf(_SC_NPROCESSORS_ONLN), (double)mem_kib / (1024.0 * 1024.0));
+	f = fopen("/proc/loadavg", "r");
+	if (f) {
+		/* other load on the machine makes every number noisier: say so */
+		if (fgets(line, sizeof(line), f))
+			snprintf(b->load_start, sizeof(b->load_start), "%.*s", 14, line);
+		fclose(f);
+	}
 	if (uname(&u) == 0)
 		snprintf(b->kernel, sizeof(b->kernel), "%s %s %s", u.sysname, u.release, u.machine);
 	else

@@ -113,8 +113,11 @@ static int raw_get(struct area *a, int reset, void **pages, size_t *count)
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
 		.flags = reset ? PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC : 0,
+		/* The reserve beyond commit is not write-protected and would read
+		 * written; the library masks it with its commit bitmap, the bare
+		 * loop simply does not scan it. */
 		.start = (uintptr_t)a->base,
-		.end = (uintptr_t)a->base + a->size,
+		.end = (uintptr_t)a->base + a->commit,
 		.vec = (uintptr_t)vec,
 		.vec_len = VEC_LEN,
 		.category_mask = PAGE_IS_WRITTEN,

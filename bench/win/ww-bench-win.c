@@ -36,8 +36,11 @@ uint64_t plat_now_ns(void)
 /*
  * Under Wine, Z: is the Unix root, but files are opened by wineserver, so
  * "/proc/self" would be wineserver's.  ww-bench passes the Unix pid of the
- * Wine process it started (exec keeps it) in WW_BENCH_UNIX_PID.  Without it
- * (real Windows, or run by hand) the memory metrics are left out.
+ * Wine process it started (exec keeps it) in WW_BENCH_UNIX_PID.  Through a
+ * launcher (ww-wine starts the program as a new process) that pid is the
+ * launcher's: then the process whose argv[0] is this program is looked up in
+ * /proc.  Without either (real Windows, run by hand) the memory metrics are
+ * left out.
  */
 static long count_lines(const char *path)
 {
@@ -56,12 +59,61 @@ static long count_lines(const char *path)
 	return n;
 }
 
+/* Is /proc/<pid>'s argv[0] this program? */
+static int is_us(const char *pid)
+{
+	char path[128], buf[1024];
+	DWORD got = 0;
+	HANDLE h;
+
+	snprintf(path, sizeof(path), "Z:\\proc\\%s\\cmdline", pid);
+	h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+			OPEN_EXISTING, 0, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return 0;
+	if (!ReadFile(h, buf, sizeof(buf) - 1, &got, NULL))
+		got = 0;
+	CloseHandle(h);
+	buf[got] = 0;	/* argv[0] ends at the first NUL */
+	return strstr(buf, "ww-bench-win") != NULL;
+}
+
+static const char *unix_pid(void)
+{
+	static char pid[32];
+	static int done;
+	WIN32_FIND_DATAA fd;
+	HANDLE h;
+
+	if (done)
+		return pid[0] ? pid : NULL;
+	done = 1;
+	if (!GetEnvironmentVariableA("WW_BENCH_UNIX_PID", pid, sizeof(pid)))
+		return NULL;
+	if (is_us(pid))
+		return pid;
+	pid[0] = 0;
+	h = FindFirstFileA("Z:\\proc\\*", &fd);
+	if (h == INVALID_HANDLE_VALUE)
+		return NULL;
+	do {
+		if (fd.cFileName[0] >= '1' && fd.cFileName[0] <= '9' &&
+		    strlen(fd.cFileName) < sizeof(pid) && is_us(fd.cFileName)) {
+			snprintf(pid, sizeof(pid), "%s", fd.cFileName);
+			break;
+		}
+	} while (FindNextFileA(h, &fd));
+	FindClose(h);
+	return pid[0] ? pid : NULL;
+}
+
 int plat_mem_sample(long *pte_kib, long *vmas)
 {
-	char pid[32], path[128], line[512];
+	const char *pid = unix_pid();
+	char path[128], line[512];
 	FILE *f;
 
-	if (!GetEnvironmentVariableA("WW_BENCH_UNIX_PID", pid, sizeof(pid)))
+	if (!pid)
 		return -1;
 	snprintf(path, sizeof(path), "Z:\\proc\\%s\\status", pid);
 	if (!(f = fopen(path, "r")))
