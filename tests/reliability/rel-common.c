@@ -118,7 +118,7 @@ int rel_uffd_fds(int *fds, int max)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && n < max) {
-		char path[64], link[64];
+		char path[300], link[64];
 		ssize_t len;
 
 		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);

@@ -83,7 +83,8 @@ int rel_fork_run(int (*fn)(void *arg), void *arg);
  * the child), anything else fails. */
 #define REL_CHILD_RESULT(status) do { \
 	int st_ = (status); \
-	if (WIFEXITED(st_) && WEXITSTATUS(st_) == 77) { skip(); return; } \
+	if (WIFEXITED(st_) && WEXITSTATUS(st_) == 77) \
+		REL_SKIP("the child skipped (its reason is above)"); \
 	if (!WIFEXITED(st_) || WEXITSTATUS(st_) != 0) \
 		fail_msg("child failed: %s %d", WIFEXITED(st_) ? "exit" : "signal", \
 			 WIFEXITED(st_) ? WEXITSTATUS(st_) : WTERMSIG(st_)); \
