@@ -109,6 +109,11 @@ int main( void )
         return 2;
     }
     /* wine passes Unix paths through verbatim: give CreateProcess a DOS one. */
+    if (end - start > 2 && start[0] == '"' && end[-1] == '"')
+    {
+        start++;
+        end--;
+    }
     if (*start == '/' && to_dos)
     {
         char unix_path[4096];
@@ -116,7 +121,7 @@ int main( void )
         unix_path[n] = 0;
         dos = to_dos( unix_path );
     }
-    len = (dos ? wcslen( dos ) + 2 : (size_t)(end - start)) + wcslen( rest ) + 1;
+    len = (dos ? wcslen( dos ) : (size_t)(end - start)) + 2 + wcslen( rest ) + 1;
     line = HeapAlloc( GetProcessHeap(), 0, len * sizeof(WCHAR) );
     if (dos)
     {
@@ -126,8 +131,10 @@ int main( void )
     }
     else
     {
-        memcpy( line, start, (end - start) * sizeof(WCHAR) );
-        line[end - start] = 0;
+        line[0] = '"';
+        memcpy( line + 1, start, (end - start) * sizeof(WCHAR) );
+        line[end - start + 1] = '"';
+        line[end - start + 2] = 0;
     }
     wcscat( line, rest );
 
