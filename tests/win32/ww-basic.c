@@ -10,7 +10,7 @@ static void test_fresh(void)
     ULONG_PTR n;
     int i, zero = 1;
 
-    if (!check( p != NULL, "rule1-alloc", "VirtualAlloc MEM_WRITE_WATCH: error %lu", GetLastError() )) return;
+    if (!check( p != NULL, "rule1-alloc", "region %p, last error %lu", p, GetLastError() )) return;
     n = get_watch( 0, p, 16 * P, results, 16 );
     check( n == 0, "rule1-fresh-region-clean", "%s", page_list( results, n, p ));
     for (i = 0; i < 16 * P; i++) if (p[i]) zero = 0;
@@ -133,7 +133,7 @@ static void test_execute(void)
     void (*func)(void) = (void *)(p + P);
     ULONG_PTR n;
 
-    if (!check( p != NULL, "rule17-alloc-executable", "error %lu", GetLastError() )) return;
+    if (!check( p != NULL, "rule17-alloc-executable", "region %p, last error %lu", p, GetLastError() )) return;
     p[P] = (char)0xc3;  /* ret */
     FlushInstructionCache( GetCurrentProcess(), p + P, 1 );
     ResetWriteWatch( p, 4 * P );

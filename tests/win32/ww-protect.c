@@ -50,7 +50,7 @@ static void test_reserve_commit_decommit(void)
     MEMORY_BASIC_INFORMATION mbi;
     ULONG_PTR n;
 
-    if (!check( p != NULL, "rule12-reserve-only-alloc", "error %lu", GetLastError() )) return;
+    if (!check( p != NULL, "rule12-reserve-only-alloc", "region %p, last error %lu", p, GetLastError() )) return;
     n = get_watch( 0, p, 16 * P, results, 64 );
     check( n == 0, "rule12-reserve-only-get", "%s", page_list( results, n, p ));
     check( ResetWriteWatch( p, 16 * P ) == 0, "rule12-reserve-only-reset", "error %lu", GetLastError() );
@@ -99,7 +99,7 @@ static void test_guard(void)
     void *handler;
     ULONG_PTR n;
 
-    if (!check( p != NULL, "rule16-alloc-guard", "error %lu", GetLastError() )) return;
+    if (!check( p != NULL, "rule16-alloc-guard", "region %p, last error %lu", p, GetLastError() )) return;
     handler = AddVectoredExceptionHandler( TRUE, guard_handler );
     n = get_watch( 0, p, 4 * P, results, 64 );
     check( n == 0, "rule16-fresh-guarded-region-clean", "%s", page_list( results, n, p ));

@@ -27,7 +27,7 @@ int main(void)
     test_init( "ww-sparse" );
     QueryPerformanceFrequency( &freq );
     p = alloc_watch( PAGES, MEM_COMMIT, PAGE_READWRITE );
-    if (!check( p != NULL, "sparse-alloc-1GiB", "error %lu", GetLastError() )) return test_end();
+    if (!check( p != NULL, "sparse-alloc-1GiB", "region %p, last error %lu", p, GetLastError() )) return test_end();
 
     t0 = now_ms( freq );
     for (i = 0; i < PAGES; i += STRIDE) p[i * P + (i % 4000)] = 1;

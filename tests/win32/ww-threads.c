@@ -44,7 +44,7 @@ int main(void)
 
     test_init( "ww-threads" );
     region = alloc_watch( PAGES, MEM_COMMIT, PAGE_READWRITE );
-    if (!check( region != NULL, "threads-alloc", "error %lu", GetLastError() )) return test_end();
+    if (!check( region != NULL, "threads-alloc", "region %p, last error %lu", region, GetLastError() )) return test_end();
 
     for (t = 0; t < WRITERS; t++) threads[t] = CreateThread( NULL, 0, writer, (void *)(ULONG_PTR)t, 0, NULL );
     start = GetTickCount();
