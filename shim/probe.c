@@ -81,8 +81,14 @@ static int scan_written(int pagemap, char *page, size_t len, unsigned long flags
 		.vec = (uintptr_t)out, .vec_len = 1,
 		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 	};
+	int n;
 
-	return ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &arg);
+	/* The result is cached for the process: a signal arriving during the
+	 * probe must not disable the backend for good. */
+	do
+		n = ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &arg);
+	while (n < 0 && errno == EINTR);
+	return n;
 }
 
 /* The whole uffd backend pipeline on one scratch page.  Returns 0 or errno. */
