@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * System call failures inside the library (ww_fault_inject): whatever a call
+ * returns, no write is lost, no page that was not written is invented, no
+ * region is leaked, and tracking keeps working afterwards.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common.h"
+#include "internal.h"
+
+#define RW (PROT_READ | PROT_WRITE)
+#define N 64
+
+static const struct {
+	enum ww_sys_call call;
+	int err;
+	const char *name;
+} faults[] = {
+	{ WW_SYS_IOCTL, EIO, "ioctl EIO" },
+	{ WW_SYS_IOCTL, ENOMEM, "ioctl ENOMEM" },
+	{ WW_SYS_IOCTL, EFAULT, "ioctl EFAULT" },
+	{ WW_SYS_MPROTECT, ENOMEM, "mprotect ENOMEM" },
+	{ WW_SYS_MPROTECT, EACCES, "mprotect EACCES" },
+	{ WW_SYS_MADVISE, EINVAL, "madvise EINVAL" },
+	{ WW_SYS_MMAP, ENOMEM, "mmap ENOMEM" },
+};
+#define NFAULTS (sizeof(faults) / sizeof(faults[0]))
+
+static bool in_set(const bool *set, char *base, void *page)
+{
+	size_t i = (size_t)((char *)page - base) / P;
+
+	return (char *)page >= base && i < N && set[i];
+}
+
+/* Get-and-reset failing part way: the pages it returned plus what a later
+ * get reports must cover every written page, and be nothing else. */
+static void get_reset_failure_loses_nothing(void)
+{
+	for (size_t f = 0; f < NFAULTS; f++) {
+		char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+		bool written[N] = { false }, seen[N] = { false };
+		void *pages[N];
+		size_t count = N;
+		int ret;
+
+		for (size_t i = 1; i < N; i += 5) {
+			t_touch(base, i);
+			written[i] = true;
+		}
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		ret = ww_get(base, N * P, WW_GET_RESET, pages, &count);
+		ww_fault_inject_clear();
+		if (ret == 0)
+			for (size_t i = 0; i < count; i++) {
+				if (!in_set(written, base, pages[i]))
+					fail_msg("%s: invented page %p", faults[f].name, pages[i]);
+				seen[((char *)pages[i] - base) / P] = true;
+			}
+		count = t_get(base, N * P, 0, pages, N);
+		for (size_t i = 0; i < count; i++) {
+			if (!in_set(written, base, pages[i]))
+				fail_msg("%s: invented page %p", faults[f].name, pages[i]);
+			seen[((char *)pages[i] - base) / P] = true;
+		}
+		for (size_t i = 0; i < N; i++)
+			if (written[i] && !seen[i])
+				fail_msg("%s (get returned %d): write to page %zu lost",
+					 faults[f].name, ret, i);
+		t_free(base);
+	}
+}
+
+/* A failed reset must not break tracking: a later reset works and later
+ * writes are reported. */
+static void reset_failure_keeps_tracking(void)
+{
+	for (size_t f = 0; f < NFAULTS; f++) {
+		char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+
+		t_touch(base, 3);
+		t_touch(base, 40);
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		(void)ww_reset(base, N * P);	/* may fail: either is fine */
+		ww_fault_inject_clear();
+		assert_int_equal(ww_reset(base, N * P), 0);
+		T_EXPECT_NONE(base, N);
+		t_touch(base, 3);
+		t_touch(base, 41);
+		T_EXPECT(base, N, 3, 41);
+		t_free(base);
+	}
+}
+
+/* A failed allocation leaves no region behind. */
+static void alloc_failure_leaks_nothing(void)
+{
+	for (size_t f = 0; f < NFAULTS; f++) {
+		struct ww_stats before, after;
+		void *addr = NULL;
+		size_t size = 8 * P;
+		int ret;
+
+		ww_get_stats(&before);
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		ret = ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW);
+		ww_fault_inject_clear();
+		ww_get_stats(&after);
+		if (ret == 0) {
+			/* The fault hit nothing essential: the region must work. */
+			t_touch(addr, 4);
+			T_EXPECT(addr, 8, 4);
+			assert_int_equal(ww_free(addr), 0);
+		} else {
+			if (after.regions_live != before.regions_live)
+				fail_msg("%s: failed ww_alloc (%d) left %lld regions", faults[f].name, ret,
+					 (long long)(after.regions_live - before.regions_live));
+			assert_null(addr);
+		}
+	}
+}
+
+/* A failed protect / commit / decommit keeps tracking intact. */
+static void region_calls_failure_keep_tracking(void)
+{
+	for (size_t f = 0; f < NFAULTS; f++) {
+		char *base = t_alloc(N, 0, RW);
+		int ret;
+
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		ret = ww_commit(base, N * P, RW);
+		ww_fault_inject_clear();
+		if (ret)
+			assert_int_equal(ww_commit(base, N * P, RW), 0);
+		T_EXPECT_NONE(base, N);
+		t_touch(base, 1);
+		T_EXPECT(base, N, 1);
+
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		ret = ww_protect(base, N * P, PROT_READ, NULL);
+		ww_fault_inject_clear();
+		T_EXPECT(base, N, 1);
+		assert_int_equal(ww_protect(base, N * P, RW, NULL), 0);
+		t_touch(base, 7);
+		T_EXPECT(base, N, 1, 7);
+
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		ret = ww_decommit(base + 4 * P, 8 * P);
+		ww_fault_inject_clear();
+		if (ret)
+			assert_int_equal(ww_decommit(base + 4 * P, 8 * P), 0);
+		T_EXPECT(base, N, 1);
+		assert_int_equal(ww_commit(base + 4 * P, 8 * P, RW), 0);
+		assert_int_equal(t_peek(base, 7), 0);
+		T_EXPECT(base, N, 1);
+		t_touch(base, 8);
+		T_EXPECT(base, N, 1, 8);
+		t_free(base);
+	}
+}
+
+/* An injected failure of a call on one region never touches another. */
+static void failures_stay_local(void)
+{
+	void *s = sentinel_new();
+
+	for (size_t f = 0; f < NFAULTS; f++) {
+		char *base = t_alloc(8, WW_ALLOC_COMMIT, RW);
+		void *pages[8];
+		size_t count = 8;
+
+		t_touch(base, 2);
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		(void)ww_get(base, 8 * P, WW_GET_RESET, pages, &count);
+		ww_fault_inject_clear();
+		sentinel_check(s);
+		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
+		(void)ww_protect(base, 8 * P, PROT_READ, NULL);
+		ww_fault_inject_clear();
+		sentinel_check(s);
+		t_free(base);
+		sentinel_check(s);
+	}
+}
+
+static const struct ww_test tests[] = {
+	WW_TEST(get_reset_failure_loses_nothing),
+	WW_TEST(reset_failure_keeps_tracking),
+	WW_TEST(alloc_failure_leaks_nothing),
+	WW_TEST(region_calls_failure_keep_tracking),
+	WW_TEST(failures_stay_local),
+};
+WW_MAIN(tests)

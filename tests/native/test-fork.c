@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fork.  The child must never act on the parent's tracking (kernel-notes
+ * pitfall 5).  What the child gets (the lead's design, see the backends'
+ * fork_child):
+ *  - uffd, uffd-sync: the child cannot know what was written before the fork
+ *    or since; every committed page reads as written until the child's first
+ *    reset (over-report, never loss); after a reset it tracks normally.
+ *  - mprotect: the child continues with its own consistent copy: exactly the
+ *    parent's written pages at fork time, then its own writes.
+ * And whatever the child does (write, reset, free) the parent's report does
+ * not change.  The child does not use cmocka: it checks, prints and exits
+ * with the number of failed checks.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define RW (PROT_READ | PROT_WRITE)
+#define N 16
+
+static int child_failures;
+
+/* A child stuck on a lock must fail the test, not hang make check. */
+static pid_t t_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		alarm(5);
+	return pid;
+}
+
+#define CHILD_CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "child %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+		child_failures++; \
+	} \
+} while (0)
+
+/* Written pages of [base, base+n*P) as a bitmask (n <= 64); ~0 on error. */
+static uint64_t child_mask(char *base, size_t n, unsigned flags)
+{
+	void *pages[64];
+	size_t count = 64;
+	uint64_t mask = 0;
+	int ret = ww_get(base, n * P, flags, pages, &count);
+
+	if (ret) {
+		fprintf(stderr, "child: ww_get = %d\n", ret);
+		return ~0ull;
+	}
+	for (size_t i = 0; i < count; i++)
+		mask |= 1ull << (((char *)pages[i] - base) / P);
+	return mask;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d%s", WTERMSIG(status),
+			 WTERMSIG(status) == SIGALRM ? " (hung for 5 s: deadlock in the child)" : "");
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void child_gets_own_consistent_view(void)
+{
+	char *base = t_alloc(N, 0, RW);
+	const uint64_t committed = 0xff;	/* pages 0..7 committed */
+	pid_t pid;
+
+	assert_int_equal(ww_commit(base, 8 * P, RW), 0);
+	t_touch(base, 1);
+	t_touch(base, 2);
+	pid = t_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t m = child_mask(base, N, 0);
+		uint64_t want = t_backend == WW_BACKEND_MPROTECT ? 0x6 : committed;
+
+		CHILD_CHECK(m == want, "first get %#llx, want %#llx", (unsigned long long)m,
+			    (unsigned long long)want);
+		CHILD_CHECK(t_peek(base, 1) == 2, "contents");
+		t_touch(base, 5);
+		m = child_mask(base, N, WW_GET_RESET);
+		CHILD_CHECK((m & 0x26) == 0x26, "get-and-reset %#llx misses 1, 2 or 5",
+			    (unsigned long long)m);
+		CHILD_CHECK(!(m & ~committed), "uncommitted pages reported: %#llx",
+			    (unsigned long long)m);
+		m = child_mask(base, N, 0);
+		CHILD_CHECK(m == 0, "after the child's reset: %#llx", (unsigned long long)m);
+		t_touch(base, 6);
+		m = child_mask(base, N, 0);
+		CHILD_CHECK(m == 0x40, "child write to page 6: %#llx", (unsigned long long)m);
+		/* The child's own new region works too. */
+		{
+			void *addr = NULL;
+			size_t size = 4 * P;
+
+			CHILD_CHECK(ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW) == 0, "alloc");
+			if (addr) {
+				t_touch(addr, 3);
+				m = child_mask(addr, 4, 0);
+				CHILD_CHECK(m == 0x8, "child region: %#llx", (unsigned long long)m);
+			}
+		}
+		_exit(child_failures);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	/* The parent is unaffected by the child's writes and resets. */
+	T_EXPECT(base, N, 1, 2);
+	t_touch(base, 3);
+	T_EXPECT(base, N, 1, 2, 3);
+	assert_int_equal(ww_reset(base, N * P), 0);
+	T_EXPECT_NONE(base, N);
+	t_touch(base, 7);
+	T_EXPECT(base, N, 7);
+}
+
+/* The child frees, decommits, protects: the parent's region keeps working. */
+static void child_region_calls_stay_in_child(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	pid_t pid;
+
+	t_touch(base, 4);
+	pid = t_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CHILD_CHECK(ww_protect(base, N * P, PROT_READ, NULL) == 0, "protect");
+		CHILD_CHECK(ww_decommit(base, 8 * P) == 0, "decommit");
+		CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
+		CHILD_CHECK(ww_free(base) == 0, "free");
+		_exit(child_failures);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	T_EXPECT(base, N, 4);
+	assert_int_equal(t_peek(base, 4), 5);
+	t_touch(base, 9);	/* still writable: the child's protect stayed there */
+	T_EXPECT(base, N, 4, 9);
+	{
+		void *pages[N];
+
+		assert_int_equal(t_get(base, N * P, WW_GET_RESET, pages, N), 2);
+	}
+	t_touch(base, 0);
+	T_EXPECT(base, N, 0);
+}
+
+/* Writes in the parent while the child lives are tracked in the parent, and
+ * writes in the child do not show up in the parent. */
+static void parent_tracks_while_child_lives(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	int to_child[2], to_parent[2];
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(to_parent), 0);
+	pid = t_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t m;
+
+		/* Reset first (uffd: all committed pages read written). */
+		CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
+		for (size_t i = 8; i < N; i++)
+			t_touch(base, i);
+		CHILD_CHECK(write(to_parent[1], "w", 1) == 1, "pipe");
+		CHILD_CHECK(read(to_child[0], &c, 1) == 1, "pipe");
+		m = child_mask(base, N, 0);
+		CHILD_CHECK(m == 0xff00, "child sees %#llx, want its own 0xff00",
+			    (unsigned long long)m);
+		_exit(child_failures);
+	}
+	close(to_parent[1]);	/* a dead child must end our read */
+	close(to_child[0]);
+	if (read(to_parent[0], &c, 1) != 1) {
+		wait_child(pid);
+		fail_msg("child died before writing");
+	}
+	T_EXPECT_NONE(base, N);
+	t_touch(base, 0);
+	t_touch(base, 8);
+	T_EXPECT(base, N, 0, 8);
+	assert_int_equal(write(to_child[1], "g", 1), 1);
+	assert_int_equal(wait_child(pid), 0);
+	T_EXPECT(base, N, 0, 8);
+	close(to_child[1]);
+	close(to_parent[0]);
+}
+
+static const struct ww_test tests[] = {
+	WW_TEST(child_gets_own_consistent_view),
+	WW_TEST(child_region_calls_stay_in_child),
+	WW_TEST(parent_tracks_while_child_lives),
+};
+WW_MAIN(tests)
