@@ -1,11 +1,12 @@
 /* Sparse stress: a 1 GiB write-watch region, every 7th page written, read
  * back with one GetWriteWatch call (37,450 pages: past vm.max_map_count for
- * mprotect-based tracking), then with RESET in 2048-entry chunks. */
+ * mprotect-based tracking), then with RESET in 2048-entry chunks.
+ * ww-sparse.exe MIB runs it on a region of MIB MiB instead (comparisons). */
 #include "wwtest.h"
 
-#define REGION ((SIZE_T)1 << 30)
-#define PAGES (REGION / P)
 #define STRIDE 7
+
+static SIZE_T REGION = (SIZE_T)1 << 30, PAGES;
 
 static double now_ms( LARGE_INTEGER freq )
 {
@@ -15,19 +16,24 @@ static double now_ms( LARGE_INTEGER freq )
     return t.QuadPart * 1000.0 / freq.QuadPart;
 }
 
-int main(void)
+int main( int argc, char **argv )
 {
-    ULONG_PTR expect = (PAGES + STRIDE - 1) / STRIDE, n, i, total;
-    void **results = malloc( (expect + 16) * sizeof(void *) );
+    ULONG_PTR expect, n, i, total;
+    void **results;
     LARGE_INTEGER freq;
     double t0, t1, t2, t3;
     char *p;
     int ok;
 
     test_init( "ww-sparse" );
+    if (argc > 1) REGION = (SIZE_T)atoi( argv[1] ) << 20;
+    PAGES = REGION / P;
+    expect = (PAGES + STRIDE - 1) / STRIDE;
+    results = malloc( (expect + 16) * sizeof(void *) );
+    printf( "  region %Iu MiB, %Iu pages to write\n", REGION >> 20, expect );
     QueryPerformanceFrequency( &freq );
     p = alloc_watch( PAGES, MEM_COMMIT, PAGE_READWRITE );
-    if (!check( p != NULL, "sparse-alloc-1GiB", "region %p, last error %lu", p, GetLastError() )) return test_end();
+    if (!check( p != NULL, "sparse-alloc", "region %p, last error %lu", p, GetLastError() )) return test_end();
 
     t0 = now_ms( freq );
     for (i = 0; i < PAGES; i += STRIDE) p[i * P + (i % 4000)] = 1;

@@ -32,6 +32,47 @@ static DWORD WINAPI writer( void *arg )
     return 0;
 }
 
+/* Allocation churn: threads that allocate, write, query, decommit, recommit
+ * and free their own write-watch regions while the others do the same. */
+static volatile LONG churn_errors;
+static LONG churn_rounds;
+
+static DWORD WINAPI churner( void *arg )
+{
+    void *found[16];
+    int round;
+
+    for (round = 0; round < 300; round++)
+    {
+        char *p = alloc_watch( 16, round % 2 ? MEM_COMMIT : 0, PAGE_READWRITE );
+        ULONG_PTR n;
+
+        if (!p || !VirtualAlloc( p, 8 * P, MEM_COMMIT, PAGE_READWRITE )) { InterlockedIncrement( &churn_errors ); continue; }
+        p[3 * P] = 1; p[5 * P] = 1;
+        n = get_watch( WRITE_WATCH_FLAG_RESET, p, 16 * P, found, 16 );
+        if (n != 2 || found[0] != p + 3 * P || found[1] != p + 5 * P) InterlockedIncrement( &churn_errors );
+        VirtualFree( p + 4 * P, 2 * P, MEM_DECOMMIT );
+        VirtualAlloc( p + 4 * P, 2 * P, MEM_COMMIT, PAGE_READWRITE );
+        p[4 * P] = 1;
+        n = get_watch( 0, p, 16 * P, found, 16 );
+        if (n != 1 || found[0] != p + 4 * P) InterlockedIncrement( &churn_errors );
+        if (!VirtualFree( p, 0, MEM_RELEASE )) InterlockedIncrement( &churn_errors );
+        InterlockedIncrement( &churn_rounds );
+    }
+    return 0;
+}
+
+static void test_churn(void)
+{
+    HANDLE threads[WRITERS];
+    int t;
+
+    for (t = 0; t < WRITERS; t++) threads[t] = CreateThread( NULL, 0, churner, NULL, 0, NULL );
+    WaitForMultipleObjects( WRITERS, threads, TRUE, INFINITE );
+    check( !churn_errors && churn_rounds == WRITERS * 300, "threads-alloc-free-churn",
+           "%ld rounds on %d threads, %ld wrong results", churn_rounds, WRITERS, churn_errors );
+}
+
 int main(void)
 {
     static LONG seen[PAGES];
@@ -77,5 +118,6 @@ int main(void)
     check( total > 0 && !lost, "threads-no-lost-write", "%d writers, %ld writes, %d GetWriteWatch calls, "
            "%d pages with a lost write", WRITERS, total, calls, lost );
     VirtualFree( region, 0, MEM_RELEASE );
+    test_churn();
     return test_end();
 }

@@ -11,6 +11,7 @@
 #include <windows.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define P 4096
@@ -89,13 +90,13 @@ static int test_end(void)
 
 /* Helpers */
 
-static char *alloc_watch( SIZE_T pages, DWORD type, DWORD prot )
+static char * __attribute__((unused)) alloc_watch( SIZE_T pages, DWORD type, DWORD prot )
 {
     return VirtualAlloc( NULL, pages * P, MEM_RESERVE | MEM_WRITE_WATCH | type, prot );
 }
 
 /* GetWriteWatch returning the count, or FAILED_CALL. */
-static ULONG_PTR get_watch( DWORD flags, void *base, SIZE_T size, void **out, ULONG_PTR capacity )
+static ULONG_PTR __attribute__((unused)) get_watch( DWORD flags, void *base, SIZE_T size, void **out, ULONG_PTR capacity )
 {
     ULONG gran = 0;
     ULONG_PTR count = capacity;
@@ -105,7 +106,7 @@ static ULONG_PTR get_watch( DWORD flags, void *base, SIZE_T size, void **out, UL
 }
 
 /* Are the count results exactly base + idx[i] * P, in order? */
-static int same_pages( void **got, ULONG_PTR count, char *base, const int *idx, int n )
+static int __attribute__((unused)) same_pages( void **got, ULONG_PTR count, char *base, const int *idx, int n )
 {
     int i;
 
@@ -116,7 +117,7 @@ static int same_pages( void **got, ULONG_PTR count, char *base, const int *idx, 
 }
 
 /* Page indexes of results, for messages ("1 4 6"). */
-static const char *page_list( void **got, ULONG_PTR count, char *base )
+static __attribute__((unused)) const char *page_list( void **got, ULONG_PTR count, char *base )
 {
     static char buf[256];
     ULONG_PTR i;
