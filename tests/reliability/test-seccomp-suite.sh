@@ -1,0 +1,62 @@
+#!/bin/sh
+# Whole test programs under the seccomp filter that denies userfaultfd
+# (seccomp-run): the fuzz corpus replay, and the native suite's programs when
+# they are built (make check at the top builds them first).  Every program
+# must pass, only mprotect may run, and uffd/uffd-sync must say why not.
+set -u
+fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+./seccomp-run ./test-fuzz-replay >"$out" 2>&1
+rc=$?
+cat "$out"
+[ $rc = 77 ] && exit 77
+if [ $rc != 0 ]; then
+	echo "FAIL: corpus replay under seccomp exited $rc"; fail=1
+fi
+for b in uffd uffd-sync; do
+	if ! grep -q "backend $b not available: .*Operation not permitted" "$out"; then
+		echo "FAIL: backend $b was not reported unavailable for EPERM"; fail=1
+	fi
+done
+
+native=../native
+ran=0
+# mprotect failures of a summary: "WW-SUMMARY prog backend=mprotect pass=N skip=N fail=N"
+mp_fails() { sed -n 's/.*backend=mprotect .*fail=\([0-9]*\).*/\1/p' "$1"; }
+for t in "$native"/test-*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	case $t in
+	*.log|*.trs|*.o) continue ;;
+	# minutes-long: the soak and the in-process seccomp test cover threads
+	*/test-fork|*/test-concurrency|*/test-sparse-1gib) continue ;;
+	esac
+	ran=$((ran + 1))
+	./seccomp-run "$t" >"$out" 2>&1
+	rc=$?
+	summary=$(grep '^WW-SUMMARY' "$out")
+	echo "$summary"
+	if [ $rc != 0 ]; then
+		# a failure that happens without seccomp as well is the native
+		# suite's own (reported there), not something the denial causes
+		plain=$(mktemp)
+		"$t" >"$plain" 2>&1
+		if [ "$(mp_fails "$out")" -le "$(mp_fails "$plain")" ] 2>/dev/null; then
+			echo "known: $t fails on mprotect without seccomp too ($(mp_fails "$plain") failure(s)): not counted here"
+		else
+			cat "$out"
+			echo "FAIL: $t under seccomp exited $rc"; fail=1
+		fi
+		rm -f "$plain"
+	elif ! echo "$summary" | grep -q 'backend=mprotect pass=[1-9]'; then
+		echo "FAIL: $t ran nothing on mprotect under seccomp"; fail=1
+	fi
+	if echo "$summary" | grep -Eq 'backend=uffd(-sync)? pass=[1-9]'; then
+		echo "FAIL: $t ran a uffd backend though userfaultfd is denied"; fail=1
+	fi
+done
+if [ $ran = 0 ]; then
+	echo "note: tests/native programs not built (run make check from the top): only the corpus replay ran under seccomp"
+fi
+exit $fail
