@@ -68,6 +68,11 @@ static inline void t_touch(void *base, size_t i)
 {
 	((volatile char *)base)[i * P + 7] = (char)(i + 1);
 }
+/* One unaligned store (a single instruction on x86), e.g. straddling two
+ * pages; the typedefs tell UBSan the misalignment is intended. */
+typedef uint64_t __attribute__((aligned(1), may_alias)) t_u64_unaligned;
+typedef uint32_t __attribute__((aligned(1), may_alias)) t_u32_unaligned;
+
 static inline char t_peek(void *base, size_t i)
 {
 	return ((volatile char *)base)[i * P + 7];

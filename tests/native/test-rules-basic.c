@@ -2,6 +2,7 @@
 /* Rules 1, 2, 3, 4, 7, 9 and 17 of write-watch-semantics.md, native API. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -83,7 +84,7 @@ static void ascending_order(void)
 static void straddling_write(void)
 {
 	char *base = t_alloc(4, WW_ALLOC_COMMIT, RW);
-	volatile uint64_t *p = (volatile uint64_t *)(void *)(base + 2 * P - 3);
+	volatile t_u64_unaligned *p = (volatile t_u64_unaligned *)(void *)(base + 2 * P - 3);
 	uint32_t v = 0xdeadbeef;
 
 	*p = 0x1122334455667788ull;
@@ -177,6 +178,48 @@ static void regions_are_independent(void)
 	T_EXPECT(b, 8, 6);
 }
 
+/* ww_watch: an existing private mapping keeps its contents, starts clean,
+ * is tracked, and ww_unwatch leaves it mapped with the protection asked. */
+static void watch_existing_mapping(void)
+{
+	char *m = mmap(NULL, 8 * P, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	memset(m, 'a', 8 * P);
+	assert_int_equal(ww_watch(m, 8 * P, 0, RW), 0);
+	T_EXPECT_NONE(m, 8);
+	assert_int_equal(m[5 * P], 'a');
+	m[5 * P] = 'b';
+	T_EXPECT(m, 8, 5);
+	assert_int_equal(ww_protect(m, 8 * P, PROT_READ, NULL), 0);
+	assert_int_equal(ww_protect(m, 8 * P, RW, NULL), 0);
+	assert_int_equal(ww_unwatch(m), 0);
+	assert_int_equal(ww_region_info(m, NULL, NULL, NULL), -ENOENT);
+	m[0] = 'c';	/* writable, no longer watched */
+	assert_int_equal(m[5 * P], 'b');
+	munmap(m, 8 * P);
+}
+
+/* uffd: shared anonymous memory can be watched too (writewatch.h). */
+static void watch_shared_mapping(void)
+{
+	char *m = mmap(NULL, 8 * P, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	m[P] = 1;
+	assert_int_equal(ww_watch(m, 8 * P, 0, RW), 0);
+	T_EXPECT_NONE(m, 8);
+	m[3 * P] = 1;
+	m[P] = 2;
+	T_EXPECT(m, 8, 1, 3);
+	assert_int_equal(ww_reset(m, 8 * P), 0);
+	T_EXPECT_NONE(m, 8);
+	m[7 * P] = 1;
+	T_EXPECT(m, 8, 7);
+	assert_int_equal(ww_unwatch(m), 0);
+	munmap(m, 8 * P);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(fresh_region_is_clean),
 	WW_TEST(write_reports_page_base),
@@ -187,5 +230,7 @@ static const struct ww_test tests[] = {
 	WW_TEST(reads_never_mark),
 	WW_TEST(execution_never_marks),
 	WW_TEST(regions_are_independent),
+	WW_TEST(watch_existing_mapping),
+	WW_TEST_ONLY(watch_shared_mapping, B(WW_BACKEND_UFFD)),
 };
 WW_MAIN(tests)

@@ -93,7 +93,7 @@ static void wine_sequence(void)
 	assert_int_equal(gww(0, base, SIZE, results, 64), 1);
 	assert_ptr_equal(results[0], base + 4 * P);
 
-	*(volatile uint32_t *)(void *)(base + 2 * P - 2) = 0xdeadbeef;	/* straddles 1, 2 */
+	*(volatile t_u32_unaligned *)(void *)(base + 2 * P - 2) = 0xdeadbeef;	/* straddles 1, 2 */
 	assert_int_equal(gww(0, base, SIZE, results, 64), 3);
 	assert_ptr_equal(results[0], base + P);
 	assert_ptr_equal(results[1], base + 2 * P);
