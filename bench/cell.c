@@ -139,6 +139,13 @@ struct ctx {
 #define BIT_SET(b, i) ((b)[(i) >> 3] |= (uint8_t)(1u << ((i) & 7)))
 #define BIT_GET(b, i) (((b)[(i) >> 3] >> ((i) & 7)) & 1u)
 
+/* Milestones, so a repetition that never ends says where it hung. */
+static void phase(struct ctx *c, const char *name)
+{
+	fprintf(c->out, "phase %s\n", name);
+	fflush(c->out);
+}
+
 static void sample(struct ctx *c, enum metric m, double v)
 {
 	fprintf(c->out, "sample %s %.1f\n", metric_names[m], v);
@@ -242,17 +249,23 @@ static int setup_area(struct ctx *c, struct area *a, long *pte0, long *vma0)
 	memset(a, 0, sizeof(*a));
 	a->size = c->s->region_bytes;
 	a->commit = c->s->commit_bytes;
+	phase(c, "prepare");
 	if (c->t->prepare && c->t->prepare(a, c->s))
 		return -1;
 	mem_before(pte0, vma0);
+	phase(c, "setup");
 	t0 = plat_now_ns();
 	if (c->t->setup(a, c->s))
 		return -1;
 	t1 = plat_now_ns();
 	sample(c, M_SETUP_TOTAL, (double)(t1 - t0));
 	sample(c, M_SETUP_PER_GIB, (double)(t1 - t0) / ((double)a->size / BENCH_GIB));
-	if (c->t->warm && c->t->warm(a, c->s))
-		return -1;
+	if (c->t->warm) {
+		phase(c, "populate");
+		if (c->t->warm(a, c->s))
+			return -1;
+	}
+	phase(c, "writes");
 	return 0;
 }
 
@@ -288,16 +301,19 @@ static int rep_simple(struct ctx *c, struct area *a, int rep)
 	c->written += k;
 	if (!c->t->tracks)
 		return 0;
+	phase(c, "get");
 
 	/* get without reset: must see everything, change nothing */
 	if (get_all(c, a, 0, c->cap, &got, &ns))
 		return -1;
 	sample(c, M_GET_PER_PAGE, (double)ns / (double)k);
 	{
-		uint64_t r0 = c->reported;
+		uint64_t r0 = c->reported, o0 = c->over;
 
+		/* "reported" and "over" count the reset call's pages only */
 		tally(c, a, c->pages, got);
-		c->reported = r0;	/* "reported" counts the reset call's pages */
+		c->reported = r0;
+		c->over = o0;
 	}
 	lost_get = missing(c);
 	memset(c->seen, 0, c->rpages / 8 + 1);

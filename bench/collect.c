@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Read a cell's result lines (from a forked child or the Wine program) under
- * a time limit.  Past the limit the process (group) is killed and the cell is
- * "did not finish": it is reported, never dropped.
+ * a time limit per step (phase).  Past it the process (group) is killed and the
+ * cell is "did not finish": it is reported, never dropped.
  */
 #include "config.h"
 #include "harness.h"
@@ -15,7 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void parse_line(struct result *r, char *line, int *done)
+/* Returns 1 for a "check" or "phase" line: progress. */
+static int parse_line(struct result *r, char *line, int *done)
 {
 	char name[64];
 	double v;
@@ -33,12 +34,17 @@ static void parse_line(struct result *r, char *line, int *done)
 		r->reported += rep_n;
 		r->lost += l;
 		r->over += o;
+		return 1;
 	} else if (!strncmp(line, "error ", 6)) {
 		r->status = ST_ERROR;
 		snprintf(r->msg, sizeof(r->msg), "%.250s", line + 6);
+	} else if (!strncmp(line, "phase ", 6)) {
+		snprintf(r->phase, sizeof(r->phase), "%.31s", line + 6);
+		return 1;
 	} else if (!strcmp(line, "done")) {
 		*done = 1;
 	}
+	return 0;
 }
 
 void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
@@ -46,7 +52,9 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 	char buf[65536];
 	size_t have = 0;
 	int done = 0, status = 0, killed = 0;
-	uint64_t t0 = plat_now_ns(), limit = (uint64_t)(timeout * 1e9);
+	/* the limit is per step: it restarts with every phase and check line,
+	 * so a slow populate is not mistaken for a hang in the writes */
+	uint64_t t0 = plat_now_ns(), since = t0, limit = (uint64_t)(timeout * 1e9);
 
 	r->status = ST_OK;
 	r->timeout_s = timeout;
@@ -56,12 +64,12 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 		ssize_t n;
 		int pr;
 
-		if (now - t0 >= limit) {
+		if (now - since >= limit) {
 			kill(kill_group ? -pid : pid, SIGKILL);
 			killed = 1;
 			break;
 		}
-		pr = poll(&p, 1, (int)((limit - (now - t0)) / 1000000 + 1));
+		pr = poll(&p, 1, (int)((limit - (now - since)) / 1000000 + 1));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
@@ -77,7 +85,8 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 			*nl = 0;
 			if (len > 1 && nl[-1] == '\r')	/* the Windows program's CRLF */
 				nl[-1] = 0;
-			parse_line(r, buf, &done);
+			if (parse_line(r, buf, &done))
+				since = plat_now_ns();
 			memmove(buf, buf + len, have - len);
 			have -= len;
 		}
@@ -89,7 +98,9 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
 	if (killed) {
 		r->status = ST_DNF;
-		snprintf(r->msg, sizeof(r->msg), "did not finish in %.0f s", timeout);
+		snprintf(r->msg, sizeof(r->msg),
+			 "no progress for %.0f s (%d repetitions done; stuck in: %s)", timeout,
+			 r->checks, r->phase[0] ? r->phase : "start-up");
 	} else if (r->status == ST_OK && !done) {
 		r->status = ST_ERROR;
 		if (WIFSIGNALED(status))

@@ -38,6 +38,7 @@ struct result {
 	struct cell_spec spec;
 	enum status status;
 	char msg[256];
+	char phase[32];		/* last milestone the cell reported */
 	double samples[M_COUNT][MAX_REPS];
 	int n[M_COUNT];
 	int checks;

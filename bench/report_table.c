@@ -92,7 +92,8 @@ static void check_label(const struct result *r, char *buf, size_t len)
 		snprintf(buf, len, "FAIL: %llu lost", (unsigned long long)r->lost);
 		break;
 	case ST_DNF:
-		snprintf(buf, len, "DID NOT FINISH (>%.0fs)", r->timeout_s);
+		snprintf(buf, len, "DID NOT FINISH (%s > %.0fs)",
+			 r->phase[0] ? r->phase : "start-up", r->timeout_s);
 		break;
 	case ST_ERROR:
 		snprintf(buf, len, "ERROR: %s", r->msg);
