@@ -374,7 +374,20 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 {
 	static atomic_bool warned;
 	size_t i, fresh = 0;
+	int p0 = -1;
 
+	/* only a mix of clean and dirty pages needs more VMAs than before */
+	for (i = first; i < last; i++) {
+		int p = target(r, t, i, prot);
+
+		if (p < 0)
+			continue;
+		if (p0 >= 0 && p != p0)
+			break;
+		p0 = p;
+	}
+	if (i == last)
+		return -ENOMEM;
 	for (i = first; i < last; i++)
 		if (target == want_commit || page_committed(r, i))
 			fresh += ww_tracker_mark(t, i, i + 1);

@@ -13,7 +13,10 @@
  * cannot write before its page's bit is set.
  *
  * Needs UFFD_FEATURE_WP_UNPOPULATED (6.4): without it, never-touched pages
- * cannot be write-protected and their first write would go unseen.
+ * cannot be write-protected and their first write would go unseen.  Ranges
+ * are registered for MISSING faults too: MADV_DONTNEED (or reclaim after
+ * MADV_FREE) zaps private anonymous ptes together with their uffd-wp state,
+ * and the next touch of such a page arrives as a missing fault.
  */
 #include "config.h"
 #include "ww-compat.h"
@@ -39,6 +42,8 @@
 static pthread_mutex_t us_lock = PTHREAD_MUTEX_INITIALIZER;
 static int us_fd = -1;			/* the process's uffd, -1 until first attach */
 static atomic_bool us_kernel_faults;	/* us_fd also resolves kernel-mode faults */
+
+static const void *us_zero;		/* a page of zeros, source of UFFDIO_COPY */
 
 static pthread_once_t us_probe_once = PTHREAD_ONCE_INIT;
 static const char *us_unavail;
@@ -87,18 +92,20 @@ static int us_ioctl_wp(int fd, uintptr_t start, size_t len, __u64 mode)
 	return ww_sys_ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
 }
 
-/* Register [start, start+len) for write-protect; -errno on failure. */
+/* Register [start, start+len) for write-protect and missing faults;
+ * -errno on failure. */
 static int us_register(int fd, uintptr_t start, size_t len)
 {
 	struct uffdio_register reg = {
 		.range = { .start = start, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP,
+		.mode = UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MISSING,
 	};
+	const __u64 need = 1ULL << _UFFDIO_WRITEPROTECT | 1ULL << _UFFDIO_COPY;
 
 	if (ww_sys_ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
 		return -errno;
-	/* a bit number, not the ioctl request code */
-	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
+	/* bit numbers, not the ioctl request codes */
+	if ((reg.ioctls & need) != need) {
 		struct uffdio_range range = reg.range;
 
 		ww_sys_ioctl(fd, UFFDIO_UNREGISTER, &range);
@@ -168,9 +175,55 @@ static void us_wake(int fd, uintptr_t start, size_t len)
 	ww_sys_ioctl(fd, UFFDIO_WAKE, &range);	/* fails only if unregistered: woken then */
 }
 
-static void us_handle(int fd, const struct uffd_msg *m)
+static void us_warn_once(const char *what, uintptr_t addr, int err)
 {
 	static atomic_bool warned;
+
+	if (!atomic_exchange(&warned, true))
+		WW_WARN("uffd-sync: %s %#lx failed: %s", what, (unsigned long)addr, strerror(err));
+}
+
+/* un-protect, THEN record, THEN (caller) let the writer go */
+static void us_handle_wp(int fd, struct ww_region *r, struct ww_tracker *t, uintptr_t addr)
+{
+	if (us_ioctl_wp(fd, addr, ww_page_size, UFFDIO_WRITEPROTECT_MODE_DONTWAKE) == 0) {
+		if (t) {
+			ww_bit_set(t->dirty, ww_page_index(r, addr));
+			WW_STAT_ADD(faults_handled, 1);
+		}
+	} else if (errno != ENOENT && errno != EINVAL) {
+		/* ENOENT/EINVAL: unregistered meanwhile.  Else the writer
+		 * faults again and we retry. */
+		us_warn_once("un-protecting", addr, errno);
+	}
+}
+
+/*
+ * The page's pte was zapped.  A write is recorded BEFORE the page appears;
+ * a read gets a zero page installed write-protected, so that the next write
+ * faults.  EEXIST: another fault filled it meanwhile.
+ */
+static void us_handle_missing(int fd, struct ww_region *r, struct ww_tracker *t,
+			      uintptr_t addr, bool write)
+{
+	struct uffdio_copy copy = {
+		.dst = addr,
+		.src = (uintptr_t)us_zero,
+		.len = ww_page_size,
+		.mode = write ? 0 : UFFDIO_COPY_MODE_WP,
+	};
+
+	if (write && t) {
+		ww_bit_set(t->dirty, ww_page_index(r, addr));
+		WW_STAT_ADD(faults_handled, 1);
+	}
+	if (ww_sys_ioctl(fd, UFFDIO_COPY, &copy) < 0 && errno != EEXIST &&
+	    errno != ENOENT && errno != EINVAL)
+		us_warn_once("filling", addr, errno);
+}
+
+static void us_handle(int fd, const struct uffd_msg *m)
+{
 	uintptr_t addr;
 	struct ww_region *r;
 	struct ww_tracker *t = NULL;
@@ -183,18 +236,10 @@ static void us_handle(int fd, const struct uffd_msg *m)
 	r = ww_region_lookup_signal_safe(addr);
 	if (r && r->ops == &ww_backend_uffd_sync)
 		t = ww_tracker_of(r);
-	/* un-protect, THEN record, THEN let the writer go */
-	if (us_ioctl_wp(fd, addr, ww_page_size, UFFDIO_WRITEPROTECT_MODE_DONTWAKE) == 0) {
-		if (t) {
-			ww_bit_set(t->dirty, ww_page_index(r, addr));
-			WW_STAT_ADD(faults_handled, 1);
-		}
-	} else if (errno != ENOENT && errno != EINVAL && !atomic_exchange(&warned, true)) {
-		/* ENOENT/EINVAL: unregistered meanwhile.  Else the writer
-		 * faults again and we retry. */
-		WW_WARN("uffd-sync: un-protecting %#lx failed: %s", (unsigned long)addr,
-			strerror(errno));
-	}
+	if (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)
+		us_handle_wp(fd, r, t, addr);
+	else
+		us_handle_missing(fd, r, t, addr, m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE);
 	ww_signal_leave(token);
 	us_wake(fd, addr, ww_page_size);
 }
@@ -244,6 +289,16 @@ static int us_start_locked(void)
 
 	if (us_fd >= 0)
 		return 0;
+	if (!us_zero) {
+		void *z = ww_sys_mmap(NULL, ww_page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (z == MAP_FAILED) {
+			err = errno;
+			WW_WARN("uffd-sync: mmap of a zero page: %s", strerror(err));
+			return -err;
+		}
+		us_zero = z;	/* kept for the life of the process */
+	}
 	fd = us_open(&kf);
 	if (fd < 0) {
 		WW_WARN("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
