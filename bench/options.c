@@ -36,7 +36,7 @@ void options_usage(FILE *f)
 "      --sparse-n N       sparse: every Nth page (default 7)\n"
 "      --gc-rounds K      gc-cycle: rounds per repetition (default 4)\n"
 "      --timeout S        native limit per step (populate, writes, get...), seconds\n"
-"      --wine-timeout S   the same for Wine cells (default 12 quick, 30+60/GiB)\n"
+"      --wine-timeout S   the same for Wine cells (default 12 quick, 30+15/GiB)\n"
 "      --json FILE        results as JSON\n"
 "      --csv FILE         results as CSV\n"
 "      --plot-dir DIR     write ww-bench-size.png and ww-bench-fraction.png (+ .gp, .dat)\n"

@@ -74,11 +74,12 @@ int plan_cells(const struct options *o, struct cell_spec *specs, int max)
 	/* threads: uffd-sync ping-pongs with the reset loop (~1 s per 4 MiB) */
 	if (o->quick && !user_sizes)
 		n = add(specs, n, max, o, WL_THREADS, 4 * MIB, 0);
-	for (int i = 0; i < nsizes && !(o->quick && !user_sizes); i++) {
-		if (!user_sizes && (sizes[i] < 16 * MIB || sizes[i] > 256 * MIB))
-			continue;
-		n = add(specs, n, max, o, WL_THREADS, sizes[i], 0);
+	else if (!user_sizes) {
+		n = add(specs, n, max, o, WL_THREADS, 16 * MIB, 0);
+		n = add(specs, n, max, o, WL_THREADS, 64 * MIB, 0);
 	}
+	for (int i = 0; i < nsizes && user_sizes; i++)
+		n = add(specs, n, max, o, WL_THREADS, sizes[i], 0);
 	return n;
 }
 

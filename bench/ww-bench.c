@@ -28,8 +28,8 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
 	double gib = (double)s->commit_bytes / GIB;
 
 	if (wine)
-		return o->wine_timeout > 0 ? o->wine_timeout : o->quick ? 12 : 30 + 60 * gib;
-	return o->timeout > 0 ? o->timeout : o->quick ? 60 : 300 + 120 * gib;
+		return o->wine_timeout > 0 ? o->wine_timeout : o->quick ? 12 : 30 + 15 * gib;
+	return o->timeout > 0 ? o->timeout : o->quick ? 60 : 120 + 60 * gib;
 }
 
 /*
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 {
 	static struct cell_spec specs[MAX_CELLS];
 	struct bench b;
-	int nspecs, total = 0, done = 0, fails = 0;
+	int nspecs, total = 0, done = 0, fails = 0, pr;
 	uint64_t t_group, t_start = plat_now_ns();
 
 	memset(&b, 0, sizeof(b));
@@ -148,7 +148,10 @@ int main(int argc, char **argv)
 		if (!b.opt.gnuplot || !b.opt.gnuplot[0])
 			fprintf(stderr, "ww-bench: gnuplot not found at configure time: plots skipped"
 					" (apt-get install gnuplot-nox)\n");
-		else if (report_plots(&b, b.opt.plot_dir))
+		else if ((pr = report_plots(&b, b.opt.plot_dir)) == -2)
+			fprintf(stderr, "ww-bench: cannot write into %s: plots skipped\n",
+				b.opt.plot_dir);
+		else if (pr)
 			fprintf(stderr, "ww-bench: gnuplot (%s) failed or is missing: plots skipped"
 					" (apt-get install gnuplot-nox)\n", b.opt.gnuplot);
 		else
