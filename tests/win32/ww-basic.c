@@ -143,6 +143,35 @@ static void test_execute(void)
     VirtualFree( p, 0, MEM_RELEASE );
 }
 
+/* The other allocation entry points of kernelbase: VirtualAllocEx on this
+ * process and VirtualAlloc2 (Windows 10+, looked up at run time). */
+static void test_other_entry_points(void)
+{
+    void *(WINAPI *pVirtualAlloc2)( HANDLE, void *, SIZE_T, ULONG, ULONG, void *, ULONG ) =
+        (void *)GetProcAddress( GetModuleHandleA( "kernelbase.dll" ), "VirtualAlloc2" );
+    static const int one[] = { 1 };
+    ULONG_PTR n;
+    char *p;
+
+    p = VirtualAllocEx( GetCurrentProcess(), NULL, 4 * P, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE );
+    if (check( p != NULL, "calls-virtualallocex", "region %p, last error %lu", p, GetLastError() ))
+    {
+        p[P] = 1;
+        n = get_watch( 0, p, 4 * P, results, 16 );
+        check( same_pages( results, n, p, one, 1 ), "calls-virtualallocex-tracked", "%s", page_list( results, n, p ));
+        VirtualFreeEx( GetCurrentProcess(), p, 0, MEM_RELEASE );
+    }
+    if (!pVirtualAlloc2) return;
+    p = pVirtualAlloc2( NULL, NULL, 4 * P, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE, NULL, 0 );
+    if (check( p != NULL, "calls-virtualalloc2", "region %p, last error %lu", p, GetLastError() ))
+    {
+        p[P] = 1;
+        n = get_watch( 0, p, 4 * P, results, 16 );
+        check( same_pages( results, n, p, one, 1 ), "calls-virtualalloc2-tracked", "%s", page_list( results, n, p ));
+        VirtualFree( p, 0, MEM_RELEASE );
+    }
+}
+
 int main(void)
 {
     test_init( "ww-basic" );
@@ -153,5 +182,6 @@ int main(void)
     test_small_buffer();
     test_long_range();
     test_execute();
+    test_other_entry_points();
     return test_end();
 }

@@ -95,8 +95,9 @@ static void test_reserve_commit_decommit(void)
 static void test_guard(void)
 {
     char *p = alloc_watch( 4, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD );
-    static const int zero[] = { 0 };
+    static const int zero[] = { 0 }, two[] = { 2 };
     void *handler;
+    DWORD old;
     ULONG_PTR n;
 
     if (!check( p != NULL, "rule16-alloc-guard", "region %p, last error %lu", p, GetLastError() )) return;
@@ -109,7 +110,34 @@ static void test_guard(void)
     check( guard_hits == 1 && p[0] == 2, "rule16-guard-raised-once", "%ld guard exceptions", guard_hits );
     n = get_watch( 0, p, 4 * P, results, 64 );
     check( same_pages( results, n, p, zero, 1 ), "rule16-page-reported-after-guard", "%s", page_list( results, n, p ));
+
+    /* A guard set later, by VirtualProtect, on a page already tracked. */
+    ResetWriteWatch( p, 4 * P );
+    guard_hits = 0;
+    check( VirtualProtect( p + 2 * P, P, PAGE_READWRITE | PAGE_GUARD, &old ), "rule16-virtualprotect-guard",
+           "error %lu", GetLastError() );
+    n = get_watch( 0, p, 4 * P, results, 64 );
+    check( n == 0, "rule16-setting-guard-does-not-mark", "%s", page_list( results, n, p ));
+    *(volatile char *)(p + 2 * P) = 1;
+    n = get_watch( 0, p, 4 * P, results, 64 );
+    check( guard_hits == 1 && same_pages( results, n, p, two, 1 ), "rule16-guard-then-reported",
+           "%ld guard exceptions, %s", guard_hits, page_list( results, n, p ));
     RemoveVectoredExceptionHandler( handler );
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
+/* Committing pages that are already committed changes nothing. */
+static void test_recommit(void)
+{
+    char *p = alloc_watch( 8, MEM_COMMIT, PAGE_READWRITE ), *c;
+    static const int three[] = { 3 };
+    ULONG_PTR n;
+
+    p[3 * P] = 5;
+    c = VirtualAlloc( p, 8 * P, MEM_COMMIT, PAGE_READWRITE );
+    n = get_watch( 0, p, 8 * P, results, 64 );
+    check( c == p && p[3 * P] == 5 && same_pages( results, n, p, three, 1 ), "rule12-recommit-keeps-state",
+           "byte %d, %s", p[3 * P], page_list( results, n, p ));
     VirtualFree( p, 0, MEM_RELEASE );
 }
 
@@ -119,5 +147,6 @@ int main(void)
     test_virtualprotect();
     test_reserve_commit_decommit();
     test_guard();
+    test_recommit();
     return test_end();
 }
