@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 {
 	static struct cell_spec specs[MAX_CELLS];
 	struct bench b;
-	int nspecs, total = 0, done = 0, fails = 0, pr;
+	int nspecs, total = 0, fails = 0, pr;
 	uint64_t t_group, t_start = plat_now_ns();
 
 	memset(&b, 0, sizeof(b));
@@ -131,7 +131,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
 				r->msg, r->elapsed_s);
 		}
-		(void)done;
 		fprintf(stderr, "[%2d/%d] %-12s %-5s group done in %.1f s\n", i + 1, nspecs,
 			workload_names[specs[i].wl], sz, (double)(plat_now_ns() - t_group) / 1e9);
 	}
