@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -163,18 +162,15 @@ static uintptr_t new_alloc(uintptr_t base, size_t size, bool commit, bool watch,
 struct alloc_ref {
 	uintptr_t base;
 	size_t size;
-	bool watched;
 };
 
 static bool find_alloc(uintptr_t start, uintptr_t end, struct alloc_ref *ref)
 {
-	enum ww_backend backend;
 	void *rbase;
 
-	if (ww_region_info((void *)start, &rbase, &ref->size, &backend))
+	if (ww_region_info((void *)start, &rbase, &ref->size, NULL))
 		return false;
 	ref->base = (uintptr_t)rbase;
-	ref->watched = backend != WW_BACKEND_AUTO;	/* AUTO: unwatched */
 	return end - ref->base <= ref->size;
 }
 
@@ -284,8 +280,9 @@ static bool watched_range(void *base, size_t size)
 
 	if (a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end))
 		return false;
+	/* ww_region_info gives AUTO for a region made without write watch. */
 	if (ww_region_info(base, &rbase, &rsize, &backend) || backend == WW_BACKEND_AUTO)
-		return false;	/* no region, or one made without MEM_WRITE_WATCH */
+		return false;
 	return end - (uintptr_t)rbase <= rsize;
 }
 
