@@ -85,13 +85,12 @@ static void region_destroy(struct ww_region *r, bool attached)
 }
 
 /* Enter r into the table and start its backend.  Insert comes first: once
- * pages are protected, a racing write must find the region. */
-static int region_start(struct ww_region *r)
+ * pages are protected, a racing write must find the region.  Exclusive
+ * lock held. */
+static int region_start_locked(struct ww_region *r)
 {
-	int ret;
+	int ret = ww_region_insert(r);
 
-	ww_table_lock_exclusive();
-	ret = ww_region_insert(r);
 	if (!ret) {
 		ret = r->ops->attach(r);
 		if (ret) {
@@ -100,6 +99,15 @@ static int region_start(struct ww_region *r)
 				r->ops->release(r);
 		}
 	}
+	return ret;
+}
+
+static int region_start(struct ww_region *r)
+{
+	int ret;
+
+	ww_table_lock_exclusive();
+	ret = region_start_locked(r);
 	ww_table_unlock();
 	return ret;
 }
@@ -189,16 +197,21 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	r->ops = ww_backend_ops_for(ww_current_backend());
 	if (!(flags & WW_WATCH_RESERVED))
 		mark_committed(r, 0, r->npages, prot);
-	if (!(flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL))) {
+
+	/* The whole check-then-change under one lock: a range that overlaps
+	 * a region must be refused before its protection is touched. */
+	ww_table_lock_exclusive();
+	if (ww_region_find_overlap(start, end - start)) {
+		ret = -EEXIST;
+	} else if (!(flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) &&
+		   ww_sys_mprotect(addr, r->size, prot) < 0) {
 		/* Writable before tracking starts: a write in between happened
 		 * before the watch, so it need not be reported. */
-		if (ww_sys_mprotect(addr, r->size, prot) < 0) {
-			ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
-			ww_region_delete(r);
-			return ret;
-		}
+		ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
+	} else {
+		ret = region_start_locked(r);
 	}
-	ret = region_start(r);
+	ww_table_unlock();
 	if (ret) {
 		ww_region_delete(r);
 		return ret;
@@ -331,6 +344,17 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	if (!*rp || !(*rp)->watched) {
 		ww_table_unlock();
 		return -EINVAL;
+	}
+	/* Unmapped or moved away behind our back (munmap, mremap): the table
+	 * cannot know, the kernel can.  msync(MS_ASYNC) only checks that the
+	 * range is mapped (ENOMEM on a hole). */
+	if (ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
+		int err = errno;
+
+		ww_table_unlock();
+		WW_WARN("range %#lx-%#lx of a watched region is no longer mapped (%s)",
+			(unsigned long)start, (unsigned long)end, strerror(err));
+		return err == ENOMEM ? -EFAULT : -err;
 	}
 	*first = ww_page_index(*rp, start);
 	*last = ww_page_index(*rp, end);

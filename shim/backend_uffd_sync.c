@@ -76,6 +76,7 @@ static int us_open(bool *kernel_faults)
 			}
 			close(fd);
 		}
+		WW_DEBUG("uffd-sync: /dev/userfaultfd: %s", strerror(errno));
 	}
 	fd = ww_uffd_open(US_FEATURES, NULL, &via_dev);
 	*kernel_faults = via_dev;

@@ -78,10 +78,9 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
-	ww_region_fork_child();
 	for (enum ww_backend b = WW_BACKEND_UFFD; b < WW_BACKEND_COUNT; b++)
 		ww_backend_ops_for(b)->fork_child();
-	ww_table_unlock();
+	ww_region_fork_child();	/* also replaces the held table lock */
 }
 
 static void init_once_fn(void)

@@ -97,6 +97,9 @@ WW_HIDDEN void ww_region_remove(struct ww_region *r);
 WW_HIDDEN unsigned ww_signal_enter(void);
 WW_HIDDEN void ww_signal_leave(unsigned token);
 WW_HIDDEN struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr);
+/* Fork child: fresh table lock (a write lock held across fork cannot be
+ * released by the child's thread: glibc records the owner's TID) and no
+ * signal readers. */
 WW_HIDDEN void ww_region_fork_child(void);
 /* Call fn on every region (exclusive lock held by caller, or in a fork child). */
 WW_HIDDEN void ww_region_foreach(void (*fn)(struct ww_region *r, void *arg), void *arg);
@@ -176,12 +179,14 @@ WW_HIDDEN void ww_log(int level, const char *fmt, ...) __attribute__((format(pri
 enum ww_sys_call {
 	WW_SYS_MMAP, WW_SYS_MUNMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE,
 	WW_SYS_USERFAULTFD, WW_SYS_OPEN, WW_SYS_IOCTL, WW_SYS_READ,
+	WW_SYS_MSYNC,
 	WW_SYS_COUNT
 };
 WW_HIDDEN void *ww_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 WW_HIDDEN int ww_sys_munmap(void *addr, size_t len);
 WW_HIDDEN int ww_sys_mprotect(void *addr, size_t len, int prot);
 WW_HIDDEN int ww_sys_madvise(void *addr, size_t len, int advice);
+WW_HIDDEN int ww_sys_msync(void *addr, size_t len, int flags);
 WW_HIDDEN int ww_sys_userfaultfd(int flags);
 WW_HIDDEN int ww_sys_open(const char *path, int flags);
 /* ioctl: request is checked for injection too (inject by request code). */

@@ -206,10 +206,14 @@ void ww_region_delete(struct ww_region *r)
 	free(r);
 }
 
-/* Fork child: only the forking thread exists; handlers that were running in
- * other threads are gone, and so must their reader counts be. */
+/* Fork child: only the forking thread exists.  The table lock, write-held
+ * across fork by atfork_prepare, is made anew (unlocking it here would not
+ * work: glibc's rwlock knows its writer by TID, and the child's differs);
+ * handlers that were running in other threads are gone, and so must their
+ * reader counts be. */
 void ww_region_fork_child(void)
 {
+	table_init();
 	atomic_store(&signal_readers[0], 0);
 	atomic_store(&signal_readers[1], 0);
 }

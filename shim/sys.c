@@ -90,6 +90,13 @@ int ww_sys_madvise(void *addr, size_t len, int advice)
 	return madvise(addr, len, advice);
 }
 
+int ww_sys_msync(void *addr, size_t len, int flags)
+{
+	if (injected(WW_SYS_MSYNC, 0))
+		return -1;
+	return msync(addr, len, flags);
+}
+
 int ww_sys_userfaultfd(int flags)
 {
 	if (injected(WW_SYS_USERFAULTFD, 0))
