@@ -220,6 +220,29 @@ static void watch_shared_mapping(void)
 	munmap(m, 8 * P);
 }
 
+/* Transparent huge pages must not turn one write into 512 reported pages
+ * (kernel-notes pitfall 3): a write in a 2 MiB aligned, 8 MiB region reports
+ * exactly its page, also with THP set to "always". */
+static void no_huge_page_granularity(void)
+{
+	const size_t n = (8u << 20) / P;
+	char *base = t_alloc(n, WW_ALLOC_COMMIT, RW);
+	char *huge = (char *)(((uintptr_t)base + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
+	size_t first = (size_t)(huge - base) / P;
+
+	t_touch(base, first + 3);
+	T_EXPECT(base, n, first + 3);
+	memset(huge + 8 * P, 1, 64 * P);	/* a large sequential write */
+	{
+		size_t want[65];
+
+		want[0] = first + 3;
+		for (size_t i = 0; i < 64; i++)
+			want[i + 1] = first + 8 + i;
+		t_expect(base, n, want, 65);
+	}
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(fresh_region_is_clean),
 	WW_TEST(write_reports_page_base),
@@ -231,6 +254,7 @@ static const struct ww_test tests[] = {
 	WW_TEST(execution_never_marks),
 	WW_TEST(regions_are_independent),
 	WW_TEST(watch_existing_mapping),
+	WW_TEST(no_huge_page_granularity),
 	WW_TEST_ONLY(watch_shared_mapping, B(WW_BACKEND_UFFD)),
 };
 WW_MAIN(tests)
