@@ -38,6 +38,15 @@ int metric_from_name(const char *name)
 }
 
 static char errbuf[512];
+static FILE *cur_out;	/* the running cell's output, for cell_progress */
+
+void cell_progress(const char *phase)
+{
+	if (cur_out) {
+		fprintf(cur_out, "phase %s\n", phase);
+		fflush(cur_out);
+	}
+}
 
 void cell_error(const char *fmt, ...)
 {
@@ -481,6 +490,7 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 	int ret = 0;
 
 	errbuf[0] = 0;
+	cur_out = out;
 	c.npages = (size_t)(s->commit_bytes / BENCH_PAGE);
 	c.rpages = (size_t)(s->region_bytes / BENCH_PAGE);
 	if (!c.npages || c.npages > c.rpages || c.npages > UINT32_MAX) {

@@ -86,6 +86,10 @@ struct target {
 	void (*teardown)(struct area *a);
 };
 
+/* A long untimed step (a populate) reports progress so the driver's
+ * no-progress limit measures hangs, not slowness.  Never call it while timing. */
+void cell_progress(const char *phase);
+
 /* Record why the current step failed (printed as an "error" line). */
 void cell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -210,8 +210,12 @@ static int win_warm(struct area *a, const struct cell_spec *s)
 {
 	if (s->wl == WL_HUGE_RESERVE)
 		return 0;	/* huge-reserve writes fresh committed pages, natively too */
-	for (uint64_t off = 0; off < a->size; off += BENCH_PAGE)
+	for (uint64_t off = 0; off < a->size; off += BENCH_PAGE) {
 		((volatile char *)a->base)[off] = 0;
+		/* each page is a fault through Wine here: ~6 s per GiB */
+		if (off % (64u << 20) == 0 && off)
+			cell_progress("populate");
+	}
 	if (ResetWriteWatch(a->base, a->size)) {
 		cell_error("ResetWriteWatch: error %lu", GetLastError());
 		return -1;
