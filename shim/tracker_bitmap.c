@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "internal.h"
 #include "tracker_bitmap.h"
@@ -256,35 +255,11 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 
 #define WW_TAKE_CHUNK 256
 
-/*
- * The bitmap answers without the kernel, so a range unmapped or moved away
- * behind the library's back (munmap, mremap) would keep answering from
- * stale bits.  msync(MS_ASYNC) on private anonymous memory only walks the
- * VMAs: ENOMEM says a page of the range is not mapped any more.  (Direct
- * call: no ww_sys_ wrapper exists for msync.)
- */
-static int check_mapped(struct ww_region *r, const struct ww_rearm *ra, size_t first, size_t last)
-{
-	void *p = (void *)ww_page_addr(r, first);
-	size_t len = (last - first) << ww_page_shift;
-
-	if (msync(p, len, MS_ASYNC) == 0 || errno != ENOMEM)
-		return 0;
-	WW_WARN("%s: %p+%#zx is no longer mapped (munmap or mremap behind the library)",
-		ra->name, p, len);
-	return -EFAULT;
-}
-
 int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
 		   size_t first, size_t last, bool reset, void **pages, size_t *count)
 {
 	size_t buf[WW_TAKE_CHUNK], total = 0, cap = *count;
-	int err = check_mapped(r, ra, first, last);
-
-	if (err) {
-		*count = 0;
-		return err;
-	}
+	int err = 0;
 
 	/* Chunks keep the order ascending: each takes the lowest bits left
 	 * after the previous one. */
@@ -310,18 +285,16 @@ int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t, const struct ww_
 		     size_t first, size_t last)
 {
 	size_t buf[WW_TAKE_CHUNK], n;
-	int err = check_mapped(r, ra, first, last);
+	int err;
 
-	while (!err && first < last) {
-		int e;
-
+	while (first < last) {
 		n = ww_tracker_take(t, first, last, true, buf, WW_TAKE_CHUNK);
 		if (!n)
 			break;
-		e = rearm_taken(r, t, ra, buf, n, NULL);
+		err = rearm_taken(r, t, ra, buf, n, NULL);
+		if (err)
+			return err;	/* the rest stays as it was */
 		first = buf[n - 1] + 1;
-		if (e)
-			return e;	/* the rest stays as it was */
 	}
-	return err;
+	return 0;
 }
