@@ -14,6 +14,8 @@
 size_t P;
 static int skipped;
 
+#define REL_TIMEOUT_SECONDS 150
+
 void rel_note_skip(const char *fmt, ...)
 {
 	va_list ap;
@@ -62,6 +64,8 @@ int rel_main_nolib(const char *group, const struct CMUnitTest *tests, size_t n)
 	P = (size_t)sysconf(_SC_PAGESIZE);
 	/* line-buffered so the log interleaves sanely with the library's stderr */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* a hang (a fault nobody serves) must fail the test, not the CI run */
+	alarm(REL_TIMEOUT_SECONDS);
 	failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 	printf("REL-SUMMARY %s tests=%zu failed=%d skipped=%d\n", group, n, failed, skipped);
 	if (failed)
@@ -160,8 +164,10 @@ int rel_fork_run(int (*fn)(void *arg), void *arg)
 	fflush(stderr);
 	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		alarm(60);	/* alarms are not inherited */
 		_exit(fn(arg));
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return status;
