@@ -232,6 +232,14 @@ static void virtualalloc_flags(void)
 	}
 	EXPECT_FALSE(ww_VirtualAlloc(NULL, P, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH,
 				     WW_PAGE_READWRITE | WW_PAGE_GUARD), WW_ERROR_INVALID_PARAMETER);
+	/* More than the address space: ERROR_NOT_ENOUGH_MEMORY. */
+	EXPECT_FALSE(ww_VirtualAlloc(NULL, (size_t)1 << 48, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH,
+				     WW_PAGE_READWRITE), WW_ERROR_NOT_ENOUGH_MEMORY);
+	EXPECT_FALSE(ww_VirtualAlloc(NULL, SIZE_MAX, WW_MEM_RESERVE, WW_PAGE_READWRITE),
+		     WW_ERROR_NOT_ENOUGH_MEMORY);
+	/* A hint whose range wraps around the address space. */
+	EXPECT_FALSE(ww_VirtualAlloc((void *)(UINTPTR_MAX - 0xffff), 0x20000, WW_MEM_RESERVE,
+				     WW_PAGE_READWRITE), WW_ERROR_INVALID_PARAMETER);
 	/* Reserve-only with write watch works, whatever the protection. */
 	base = w_alloc(SIZE, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH, WW_PAGE_NOACCESS);
 	assert_int_equal((uintptr_t)base % 0x10000, 0);
