@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "internal.h"
+#include "ww-compat.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define N 64
@@ -25,6 +26,7 @@ static const struct {
 	{ WW_SYS_IOCTL, EIO, "ioctl EIO" },
 	{ WW_SYS_IOCTL, ENOMEM, "ioctl ENOMEM" },
 	{ WW_SYS_IOCTL, EFAULT, "ioctl EFAULT" },
+	{ WW_SYS_IOCTL, EINTR, "ioctl EINTR" },
 	{ WW_SYS_MPROTECT, ENOMEM, "mprotect ENOMEM" },
 	{ WW_SYS_MPROTECT, EACCES, "mprotect EACCES" },
 	{ WW_SYS_MADVISE, EINVAL, "madvise EINVAL" },
@@ -235,11 +237,35 @@ static void failures_stay_local(void)
 	}
 }
 
+/* uffd: an interrupted PAGEMAP_SCAN is retried, not reported as an error. */
+static void uffd_scan_eintr_is_retried(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	void *pages[N];
+	size_t count = N;
+
+	t_touch(base, 4);
+	t_touch(base, 9);
+	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, EINTR, 3);
+	assert_int_equal(ww_get(base, N * P, WW_GET_RESET, pages, &count), 0);
+	ww_fault_inject_clear();
+	assert_int_equal(count, 2);
+	assert_ptr_equal(pages[0], base + 4 * P);
+	assert_ptr_equal(pages[1], base + 9 * P);
+	T_EXPECT_NONE(base, N);
+	t_touch(base, 5);
+	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, EINTR, 2);
+	assert_int_equal(ww_reset(base, N * P), 0);
+	ww_fault_inject_clear();
+	T_EXPECT_NONE(base, N);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(get_reset_failure_loses_nothing),
 	WW_TEST(reset_failure_keeps_tracking),
 	WW_TEST(alloc_failure_leaks_nothing),
 	WW_TEST(region_calls_failure_keep_tracking),
 	WW_TEST(failures_stay_local),
+	WW_TEST_ONLY(uffd_scan_eintr_is_retried, B(WW_BACKEND_UFFD)),
 };
 WW_MAIN(tests)
