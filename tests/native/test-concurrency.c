@@ -96,17 +96,19 @@ static void record(char *base, void **pages, size_t count, uint64_t (*snap)[NWRI
 	}
 }
 
-static void no_lost_write(void)
+/* The check.  Writers write pages [0, NPAGES) of a region of region_pages;
+ * op (may be NULL) runs between the get-and-resets. */
+static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *base, unsigned long i))
 {
 	static struct writer writers[NWRITERS];
 	static uint64_t snap[NPAGES][NWRITERS];	/* content at last report */
-	struct shared sh = { .base = t_alloc(NPAGES, WW_ALLOC_COMMIT, RW) };
+	struct shared sh = { .base = t_alloc(region_pages, WW_ALLOC_COMMIT, RW) };
 	static void *pages[NPAGES];
 	unsigned long gets = 0, reported = 0;
 
 	memset(snap, 0, sizeof(snap));
 	memset(writers, 0, sizeof(writers));
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < rounds; round++) {
 		double end = now_ms() + ROUND_MS;
 		bool final_set[NPAGES] = { false };
 		size_t count;
@@ -125,6 +127,8 @@ static void no_lost_write(void)
 			record(sh.base, pages, count, snap);
 			gets++;
 			reported += count;
+			if (op)
+				op(sh.base, gets);
 		}
 		atomic_store(&sh.stop, 1);
 		for (int w = 0; w < NWRITERS; w++)
@@ -156,6 +160,36 @@ static void no_lost_write(void)
 		      ww_backend_name(t_backend), atomic_load(&sh.writes), gets, reported);
 	assert_true(atomic_load(&sh.writes) > 1000);
 	assert_true(gets > 10);
+}
+
+static void no_lost_write(void)
+{
+	lost_write_check(NPAGES, ROUNDS, NULL);
+}
+
+/* Protection and commit changes on the same region while it is written:
+ * a no-op protect of the written pages (the mprotect backend re-applies
+ * per-page protections) and RO/RW and decommit/commit cycles next to them. */
+static void region_op(char *base, unsigned long i)
+{
+	int ret = 0;
+
+	switch (i % 5) {
+	case 0: ret = ww_protect(base, NPAGES * P, RW, NULL); break;
+	case 1: ret = ww_protect(base + NPAGES * P, 64 * P, PROT_READ, NULL); break;
+	case 2: ret = ww_protect(base + NPAGES * P, 64 * P, RW, NULL); break;
+	case 3: ret = ww_decommit(base + (NPAGES + 64) * P, 64 * P); break;
+	case 4: ret = ww_commit(base + (NPAGES + 64) * P, 64 * P, RW); break;
+	}
+	if (ret)
+		fail_msg("region op %lu = %d", i % 5, ret);
+	if (i % 5 == 4)
+		((volatile char *)base)[(NPAGES + 100) * P] = 1;	/* recommitted: writable */
+}
+
+static void no_lost_write_with_region_ops(void)
+{
+	lost_write_check(NPAGES + 128, 1, region_op);
 }
 
 /* Region calls racing with writes on other regions and with each other:
@@ -215,6 +249,7 @@ static void region_churn_does_not_disturb(void)
 
 static const struct ww_test tests[] = {
 	WW_TEST(no_lost_write),
+	WW_TEST(no_lost_write_with_region_ops),
 	WW_TEST(region_churn_does_not_disturb),
 };
 WW_MAIN(tests)
