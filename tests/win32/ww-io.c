@@ -109,10 +109,40 @@ static void test_overlapped_read(void)
     VirtualFree( p, 0, MEM_RELEASE );
 }
 
+/* Starting a process forks the Wine process (twice, in Wine 8.0): the
+ * tracking must survive it and the child must start. */
+static void test_create_process(void)
+{
+    char *p = alloc_watch( 256, MEM_COMMIT, PAGE_READWRITE ), cmd[] = "cmd.exe /c exit 7";
+    STARTUPINFOA si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+    static const int expect[] = { 1, 200 };
+    DWORD code = 0;
+    ULONG_PTR n;
+    BOOL ret;
+
+    p[P] = 1;
+    ret = CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi );
+    if (ret)
+    {
+        WaitForSingleObject( pi.hProcess, 30000 );
+        GetExitCodeProcess( pi.hProcess, &code );
+        CloseHandle( pi.hProcess );
+        CloseHandle( pi.hThread );
+    }
+    check( ret && code == 7, "calls-createprocess-with-watched-region", "ret %d, exit code %lu", ret, code );
+    p[200 * P] = 1;
+    n = get_watch( 0, p, 256 * P, results, 64 );
+    check( same_pages( results, n, p, expect, 2 ), "calls-tracking-survives-createprocess",
+           "%s", page_list( results, n, p ));
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
 int main(void)
 {
     test_init( "ww-io" );
     test_sync_read();
     test_overlapped_read();
+    test_create_process();
     return test_end();
 }
