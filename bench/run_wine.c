@@ -99,6 +99,27 @@ static void wine_run_quiet(char *const argv[])
 		waitpid(pid, &status, 0);
 }
 
+/* For the signal handler: "wineserver -k" prepared in advance, run with
+ * only async-signal-safe calls, so an interrupted run leaves no persistent
+ * wineserver or livelocked Wine process behind. */
+static char ws_path[4200], ws_env_prefix[4200 + 16];
+
+static void on_signal(int sig)
+{
+	char *argv[] = { ws_path, "-k", NULL };
+	char *envp[] = { ws_env_prefix, NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(ws_path, argv, envp);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* wineserver beside the loader (/usr/lib/wine/wine64 -> wineserver64):
  * -k kills this prefix's processes, -w waits until the server has exited
  * (and written the registry). */
@@ -113,6 +134,13 @@ static void wineserver_cmd(const struct bench *b, const char *arg)
 		snprintf(dir, sizeof(dir), "%s", b->opt.wine);
 		if (is_exec(path)) {
 			char *argv[] = { path, (char *)arg, NULL };
+
+			if (!ws_path[0]) {
+				snprintf(ws_path, sizeof(ws_path), "%s", path);
+				snprintf(ws_env_prefix, sizeof(ws_env_prefix), "WINEPREFIX=%s", prefix);
+				signal(SIGINT, on_signal);
+				signal(SIGTERM, on_signal);
+			}
 
 			wine_run_quiet(argv);
 			return;
