@@ -49,8 +49,8 @@ static void *(WINAPI *orig_VirtualAlloc2FromApp)( HANDLE, void *, SIZE_T, DWORD,
                                                   MEM_EXTENDED_PARAMETER *, ULONG );
 static BOOL (WINAPI *orig_VirtualFree)( void *, SIZE_T, DWORD );
 static BOOL (WINAPI *orig_VirtualFreeEx)( HANDLE, void *, SIZE_T, DWORD );
-static UINT (WINAPI *orig_GetWriteWatch)( DWORD, void *, SIZE_T, void **, ULONG_PTR *, ULONG * );
-static UINT (WINAPI *orig_ResetWriteWatch)( void *, SIZE_T );
+static NTSTATUS (WINAPI *orig_NtGetWriteWatch)( HANDLE, ULONG, void *, SIZE_T, void **, ULONG_PTR *, ULONG * );
+static NTSTATUS (WINAPI *orig_NtResetWriteWatch)( HANDLE, void *, SIZE_T );
 
 static unsigned int unix_prot( DWORD protect )
 {
@@ -313,29 +313,26 @@ static BOOL WINAPI ww_VirtualFreeEx( HANDLE process, void *addr, SIZE_T size, DW
     return free_common( process, addr, size, type, TRUE );
 }
 
-static UINT fail( NTSTATUS status )
-{
-    SetLastError( RtlNtStatusToDosError( status ));
-    return ~0u;
-}
-
-static UINT WINAPI ww_GetWriteWatch( DWORD flags, void *base, SIZE_T size, void **addresses,
-                                     ULONG_PTR *count, ULONG *granularity )
+/* The queries are taken at the ntdll level, so that programs calling
+ * NtGetWriteWatch directly are served too; kernelbase's GetWriteWatch turns
+ * the status into the last error as usual. */
+static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *base, SIZE_T size,
+                                           void **addresses, ULONG_PTR *count, ULONG *granularity )
 {
     struct ww_region_params region;
     struct ww_get_params params;
     NTSTATUS status;
 
-    if (!find_region( base, &region ))
-        return orig_GetWriteWatch( flags, base, size, addresses, count, granularity );
+    if (!is_current_process( process ) || !find_region( base, &region ))
+        return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
 
     TRACE( "(%#lx, %p, %#Ix, %p, %p(%Iu), %p)\n", flags, base, size, addresses, count,
            count ? *count : 0, granularity );
-    /* The order of Wine's NtGetWriteWatch checks. */
-    if (!count || !granularity) return fail( STATUS_ACCESS_VIOLATION );
-    if (!*count || !size) return fail( STATUS_INVALID_PARAMETER );
-    if (flags & ~WRITE_WATCH_FLAG_RESET) return fail( STATUS_INVALID_PARAMETER );
-    if (!addresses) return fail( STATUS_ACCESS_VIOLATION );
+    /* The order of Wine's checks. */
+    if (!count || !granularity) return STATUS_ACCESS_VIOLATION;
+    if (!*count || !size) return STATUS_INVALID_PARAMETER;
+    if (flags & ~WRITE_WATCH_FLAG_RESET) return STATUS_INVALID_PARAMETER;
+    if (!addresses) return STATUS_ACCESS_VIOLATION;
 
     params.base = base;
     params.size = size;
@@ -344,47 +341,51 @@ static UINT WINAPI ww_GetWriteWatch( DWORD flags, void *base, SIZE_T size, void 
     params.count = (unsigned long long *)count;
     status = UNIX_CALL( get, &params );
     if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* released meanwhile */
-        return orig_GetWriteWatch( flags, base, size, addresses, count, granularity );
+        return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
     TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : *count );
-    if (status) return fail( status );
-    *granularity = 0x1000;
-    return 0;
+    if (!status) *granularity = 0x1000;
+    return status;
 }
 
-static UINT WINAPI ww_ResetWriteWatch( void *base, SIZE_T size )
+static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
     struct ww_region_params region;
     struct ww_range_params params = { base, size };
     NTSTATUS status;
 
-    if (!find_region( base, &region )) return orig_ResetWriteWatch( base, size );
+    if (!is_current_process( process ) || !find_region( base, &region ))
+        return orig_NtResetWriteWatch( process, base, size );
 
     TRACE( "(%p, %#Ix)\n", base, size );
-    if (!size) return fail( STATUS_INVALID_PARAMETER );
+    if (!size) return STATUS_INVALID_PARAMETER;
     status = UNIX_CALL( reset, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW) return orig_ResetWriteWatch( base, size );
+    if (status == WW_STATUS_NOT_MAPPED_VIEW) return orig_NtResetWriteWatch( process, base, size );
     TRACE( "-> %#lx\n", status );
-    return status ? fail( status ) : 0;
+    return status;
 }
 
 /* The query and free paths first: a region made by the allocation hooks must
  * never meet Wine's GetWriteWatch or VirtualFree. */
-static struct hook base_hooks[] =
+static struct hook query_hooks[] =
 {
-    { "GetWriteWatch",   ww_GetWriteWatch,   (void **)&orig_GetWriteWatch },
-    { "ResetWriteWatch", ww_ResetWriteWatch, (void **)&orig_ResetWriteWatch },
-    { "VirtualFree",     ww_VirtualFree,     (void **)&orig_VirtualFree },
-    { "VirtualFreeEx",   ww_VirtualFreeEx,   (void **)&orig_VirtualFreeEx },
+    { "NtGetWriteWatch",   HOOK_SYSCALL, ww_NtGetWriteWatch,   (void **)&orig_NtGetWriteWatch },
+    { "NtResetWriteWatch", HOOK_SYSCALL, ww_NtResetWriteWatch, (void **)&orig_NtResetWriteWatch },
+};
+
+static struct hook free_hooks[] =
+{
+    { "VirtualFree",   HOOK_HOTPATCH, ww_VirtualFree,   (void **)&orig_VirtualFree },
+    { "VirtualFreeEx", HOOK_HOTPATCH, ww_VirtualFreeEx, (void **)&orig_VirtualFreeEx },
 };
 
 static struct hook alloc_hooks[] =
 {
-    { "VirtualAlloc",         ww_VirtualAlloc,         (void **)&orig_VirtualAlloc },
-    { "VirtualAllocEx",       ww_VirtualAllocEx,       (void **)&orig_VirtualAllocEx },
-    { "VirtualAllocExNuma",   ww_VirtualAllocExNuma,   (void **)&orig_VirtualAllocExNuma },
-    { "VirtualAllocFromApp",  ww_VirtualAllocFromApp,  (void **)&orig_VirtualAllocFromApp },
-    { "VirtualAlloc2",        ww_VirtualAlloc2,        (void **)&orig_VirtualAlloc2 },
-    { "VirtualAlloc2FromApp", ww_VirtualAlloc2FromApp, (void **)&orig_VirtualAlloc2FromApp },
+    { "VirtualAlloc",         HOOK_HOTPATCH, ww_VirtualAlloc,         (void **)&orig_VirtualAlloc },
+    { "VirtualAllocEx",       HOOK_HOTPATCH, ww_VirtualAllocEx,       (void **)&orig_VirtualAllocEx },
+    { "VirtualAllocExNuma",   HOOK_HOTPATCH, ww_VirtualAllocExNuma,   (void **)&orig_VirtualAllocExNuma },
+    { "VirtualAllocFromApp",  HOOK_HOTPATCH, ww_VirtualAllocFromApp,  (void **)&orig_VirtualAllocFromApp },
+    { "VirtualAlloc2",        HOOK_HOTPATCH, ww_VirtualAlloc2,        (void **)&orig_VirtualAlloc2 },
+    { "VirtualAlloc2FromApp", HOOK_HOTPATCH, ww_VirtualAlloc2FromApp, (void **)&orig_VirtualAlloc2FromApp },
 };
 
 /***********************************************************************
@@ -419,10 +420,12 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
 
     kernelbase = GetModuleHandleW( L"kernelbase.dll" );
-    n = install_hooks( kernelbase, base_hooks, ARRAY_SIZE(base_hooks) );
-    if (n != ARRAY_SIZE(base_hooks))
+    n = install_hooks( GetModuleHandleW( L"ntdll.dll" ), query_hooks, ARRAY_SIZE(query_hooks) );
+    n += install_hooks( kernelbase, free_hooks, ARRAY_SIZE(free_hooks) );
+    if (n != ARRAY_SIZE(query_hooks) + ARRAY_SIZE(free_hooks))
     {
-        ERR( "only %u of %u query hooks installed: Wine's write watch stays\n", n, (unsigned int)ARRAY_SIZE(base_hooks) );
+        ERR( "only %u of %u query/free hooks installed: Wine's write watch stays\n", n,
+             (unsigned int)(ARRAY_SIZE(query_hooks) + ARRAY_SIZE(free_hooks)) );
         return TRUE;
     }
     active = TRUE;

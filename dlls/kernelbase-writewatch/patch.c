@@ -23,6 +23,30 @@ WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
 static const BYTE hotpatch_prologue[8] = { 0x48, 0x8d, 0xa4, 0x24, 0x00, 0x00, 0x00, 0x00 };
 
+/* Wine 8.0 x86_64 syscall thunk; bytes 4-7 are the syscall number. */
+#define THUNK_SIZE 32
+static const BYTE syscall_thunk[THUNK_SIZE] =
+{
+    0x4c, 0x8b, 0xd1,                                 /* mov %rcx,%r10 */
+    0xb8, 0, 0, 0, 0,                                 /* mov $N,%eax */
+    0xf6, 0x04, 0x25, 0x08, 0x03, 0xfe, 0x7f, 0x01,   /* testb $1,0x7ffe0308 */
+    0x75, 0x03,                                       /* jne 1f */
+    0x0f, 0x05,                                       /* syscall */
+    0xc3,                                             /* ret */
+    0xeb, 0x01,                                       /* 1: jmp 2f */
+    0xc3,                                             /* ret */
+    0xff, 0x14, 0x25, 0x00, 0x10, 0xfe, 0x7f,         /* 2: call *0x7ffe1000 */
+    0xc3,                                             /* ret */
+};
+
+static BOOL is_syscall_thunk( const BYTE *entry )
+{
+    return !memcmp( entry, syscall_thunk, 4 ) && !memcmp( entry + 8, syscall_thunk + 8, THUNK_SIZE - 8 );
+}
+
+/* The slot page: jump slots in the first half, thunk copies in the second. */
+#define MAX_HOOKS 64
+
 #define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
 
 /* A page for the jump slots within rel32 reach of target. */
@@ -62,6 +86,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
     unsigned int i, done = 0;
     DWORD old;
 
+    if (count > MAX_HOOKS) count = MAX_HOOKS;
     for (i = 0; i < count; i++)
     {
         BYTE *entry = (BYTE *)GetProcAddress( module, hooks[i].name );
@@ -74,9 +99,10 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             TRACE( "%s: not exported, left alone\n", hooks[i].name );
             continue;
         }
-        if (memcmp( entry, hotpatch_prologue, sizeof(hotpatch_prologue) ))
+        if (hooks[i].kind == HOOK_HOTPATCH ? memcmp( entry, hotpatch_prologue, sizeof(hotpatch_prologue) )
+                                           : !is_syscall_thunk( entry ))
         {
-            WARN( "%s at %p has no hotpatch prologue, left to Wine\n", hooks[i].name, entry );
+            WARN( "%s at %p is not in the expected form, left to Wine\n", hooks[i].name, entry );
             continue;
         }
         if (!slots && !(slots = alloc_slots_near( entry )))
@@ -94,7 +120,13 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
         memcpy( code + 2, &disp, 4 );
         code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
-        *hooks[i].orig = entry + sizeof(hotpatch_prologue);
+        if (hooks[i].kind == HOOK_HOTPATCH) *hooks[i].orig = entry + sizeof(hotpatch_prologue);
+        else
+        {
+            BYTE *copy = (BYTE *)slots + 0x800 + i * THUNK_SIZE;
+            memcpy( copy, entry, THUNK_SIZE );
+            *hooks[i].orig = copy;
+        }
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))
         {
             *hooks[i].orig = NULL;
@@ -107,6 +139,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         TRACE( "%s at %p -> %p\n", hooks[i].name, entry, hooks[i].hook );
         done++;
     }
-    if (slots) VirtualProtect( slots, 0x1000, PAGE_READONLY, &old );
+    /* Readable slots, executable thunk copies; never writable again. */
+    if (slots) VirtualProtect( slots, 0x1000, PAGE_EXECUTE_READ, &old );
     return done;
 }

@@ -172,6 +172,33 @@ static void test_other_entry_points(void)
     }
 }
 
+/* Programs that call ntdll directly (as some runtimes do). */
+static void test_ntdll_calls(void)
+{
+    HMODULE ntdll = GetModuleHandleA( "ntdll.dll" );
+    LONG (WINAPI *pNtGetWriteWatch)( HANDLE, ULONG, void *, SIZE_T, void **, ULONG_PTR *, ULONG * ) =
+        (void *)GetProcAddress( ntdll, "NtGetWriteWatch" );
+    LONG (WINAPI *pNtResetWriteWatch)( HANDLE, void *, SIZE_T ) =
+        (void *)GetProcAddress( ntdll, "NtResetWriteWatch" );
+    char *p = alloc_watch( 8, MEM_COMMIT, PAGE_READWRITE );
+    ULONG_PTR count = 16;
+    ULONG gran = 0;
+    LONG status;
+
+    if (!pNtGetWriteWatch || !pNtResetWriteWatch) return;
+    p[2 * P] = 1;
+    status = pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
+    check( !status && count == 1 && results[0] == p + 2 * P && gran == P, "calls-ntgetwritewatch",
+           "status %#lx count %Iu", status, count );
+    status = pNtResetWriteWatch( GetCurrentProcess(), p, 8 * P );
+    count = 16;
+    pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
+    check( !status && count == 0, "calls-ntresetwritewatch", "status %#lx, then count %Iu", status, count );
+    status = pNtGetWriteWatch( GetCurrentProcess(), 0, p, 9 * P, results, &count, &gran );
+    check( status == (LONG)0xc000000d, "calls-ntgetwritewatch-past-end", "status %#lx", status );
+    VirtualFree( p, 0, MEM_RELEASE );
+}
+
 int main(void)
 {
     test_init( "ww-basic" );
@@ -183,5 +210,6 @@ int main(void)
     test_long_range();
     test_execute();
     test_other_entry_points();
+    test_ntdll_calls();
     return test_end();
 }
