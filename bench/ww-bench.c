@@ -159,5 +159,6 @@ int main(int argc, char **argv)
 	if (fails)
 		fprintf(stderr, "ww-bench: %d cell(s) lost writes (FAIL)\n", fails);
 	fprintf(stderr, "ww-bench: finished in %.0f s\n", (double)(plat_now_ns() - t_start) / 1e9);
+	free(b.results);
 	return fails ? 1 : 0;
 }
