@@ -83,6 +83,8 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static unsigned long reports[NPAGES];	/* diagnostics: times each page was reported */
+
 static void record(char *base, void **pages, size_t count, uint64_t (*snap)[NWRITERS])
 {
 	for (size_t i = 0; i < count; i++) {
@@ -93,6 +95,7 @@ static void record(char *base, void **pages, size_t count, uint64_t (*snap)[NWRI
 		if (i)
 			assert_true(pages[i] > pages[i - 1]);	/* ascending */
 		snapshot(base, page, snap[page]);
+		reports[page]++;
 	}
 }
 
@@ -107,6 +110,7 @@ static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *b
 	unsigned long gets = 0, reported = 0;
 
 	memset(snap, 0, sizeof(snap));
+	memset(reports, 0, sizeof(reports));
 	memset(writers, 0, sizeof(writers));
 	for (int round = 0; round < rounds; round++) {
 		double end = now_ms() + ROUND_MS;
@@ -147,9 +151,10 @@ static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *b
 				assert_true(cur[w] == writers[w].version[p]);	/* memory intact */
 			if (memcmp(cur, snap[p], sizeof(cur)) && !final_set[p])
 				fail_msg("round %d: page %zu changed after its last report "
-					 "(writer0 v%llu -> v%llu) and is not reported: lost write",
-					 round, p, (unsigned long long)snap[p][0],
-					 (unsigned long long)cur[0]);
+					 "(writer0 v%llu -> v%llu, page reported %lu times) and is "
+					 "not reported: lost write", round, p,
+					 (unsigned long long)snap[p][0], (unsigned long long)cur[0],
+					 reports[p]);
 		}
 		/* Start the next round clean, snapshots up to date. */
 		count = t_get(sh.base, NPAGES * P, WW_GET_RESET, pages, NPAGES);
