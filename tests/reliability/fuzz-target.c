@@ -23,7 +23,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "writewatch.h"
+#include "config.h"
+#include "internal.h"	/* ww_fault_inject */
+#include "ww-compat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,10 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const size_t sizes[] = { 1, 3, 8, 17, 64, 1100 };
 static const int prots[] = { PROT_NONE, PROT_READ, PROT_RW, PROT_RW };
 
+/* Written state of a page in the model.  MAYBE: after a call that failed
+ * part way (injected failure), the page may or may not be reported; a new
+ * write makes it YES again. */
+enum { NO, YES, MAYBE };
+#define PROT_UNKNOWN (-1)	/* after a failed protect/commit: hands off */
+
 struct model {
 	char *base;
 	size_t npages;
-	bool *committed, *written;
+	bool *committed;
+	uint8_t *written;
 	int *prot;
 };
 
@@ -107,7 +116,7 @@ static void op_alloc(struct model *m, struct input *in, int slot)
 	m->base = base;
 	m->npages = npages;
 	m->committed = calloc(npages, sizeof(bool));
-	m->written = calloc(npages, sizeof(bool));
+	m->written = calloc(npages, sizeof(uint8_t));
 	m->prot = calloc(npages, sizeof(int));
 	for (size_t i = 0; i < npages; i++) {
 		m->committed[i] = commit;
@@ -134,7 +143,7 @@ static void op_commit(struct model *m, struct input *in)
 		finding("ww_commit = %d", ret);
 	for (size_t i = first; i < first + n; i++) {
 		if (!m->committed[i])
-			m->written[i] = false;	/* new pages start clean */
+			m->written[i] = NO;	/* new pages start clean */
 		m->committed[i] = true;
 		m->prot[i] = prot;
 	}
@@ -151,7 +160,7 @@ static void op_decommit(struct model *m, struct input *in)
 	if (ret)
 		finding("ww_decommit = %d", ret);
 	for (size_t i = first; i < first + n; i++)
-		m->committed[i] = m->written[i] = false;
+		m->committed[i] = false, m->written[i] = NO;
 }
 
 static void op_protect(struct model *m, struct input *in)
@@ -169,7 +178,7 @@ static void op_protect(struct model *m, struct input *in)
 		finding("ww_protect = %d, model says %d", ret, want);
 	if (ret)
 		return;
-	if (old != m->prot[first])
+	if (m->prot[first] != PROT_UNKNOWN && old != m->prot[first])
 		finding("ww_protect old_prot %d, model %d", old, m->prot[first]);
 	for (size_t i = first; i < first + n; i++)
 		m->prot[i] = prot;
@@ -177,7 +186,8 @@ static void op_protect(struct model *m, struct input *in)
 
 static bool writable(struct model *m, size_t i)
 {
-	return i < m->npages && m->committed[i] && (m->prot[i] & PROT_WRITE);
+	return i < m->npages && m->committed[i] && m->prot[i] != PROT_UNKNOWN &&
+	       (m->prot[i] & PROT_WRITE);
 }
 
 static void op_write(struct model *m, struct input *in)
@@ -189,7 +199,7 @@ static void op_write(struct model *m, struct input *in)
 		return;
 	TRACE("write page %zu+%zu", i, off);
 	((volatile char *)m->base)[i * P + off] = (char)(i + 1);
-	m->written[i] = true;
+	m->written[i] = YES;
 }
 
 /* 8 bytes across a page boundary: both pages are written. */
@@ -202,7 +212,7 @@ static void op_write_straddle(struct model *m, struct input *in)
 		return;
 	TRACE("straddle %zu/%zu", i, i + 1);
 	memcpy(m->base + (i + 1) * P - 4, &v, sizeof(v));
-	m->written[i] = m->written[i + 1] = true;
+	m->written[i] = m->written[i + 1] = YES;
 }
 
 static void op_write_stride(struct model *m, struct input *in)
@@ -213,7 +223,7 @@ static void op_write_stride(struct model *m, struct input *in)
 	for (size_t i = start; i < m->npages && count; i += stride, count--)
 		if (writable(m, i)) {
 			((volatile char *)m->base)[i * P] = 1;
-			m->written[i] = true;
+			m->written[i] = YES;
 		}
 }
 
@@ -222,66 +232,147 @@ static void op_read(struct model *m, struct input *in)
 	size_t i = (next(in) | next(in) << 8) % m->npages;
 	volatile char c;
 
-	if (!m->committed[i] || !(m->prot[i] & PROT_READ))
+	if (!m->committed[i] || m->prot[i] == PROT_UNKNOWN || !(m->prot[i] & PROT_READ))
 		return;
 	TRACE("read page %zu", i);
 	c = ((volatile char *)m->base)[i * P + 100];
 	(void)c;
 }
 
+/*
+ * Check what a get over [first, first+n) returned against the model, then
+ * apply a reset.  Returned pages must be written (YES or MAYBE) and
+ * ascending; no YES page below the last one returned may be missing, and
+ * none at all when the buffer was not filled.  Extra pages are tolerated
+ * only as an over-report the library counted.  With reset, returned pages
+ * become NO (MAYBE when the call had an injected failure: the library may
+ * have kept them dirty).
+ */
+static void verify_get(struct model *m, size_t first, size_t n, size_t cap, bool reset,
+		       void **pages, size_t count, uint64_t over0, bool injected)
+{
+	struct ww_stats st;
+	bool over;
+	size_t j = 0;
+
+	ww_get_stats(&st);
+	over = st.overreported_pages > over0;
+	if (count > cap)
+		finding("ww_get returned %zu pages for a buffer of %zu", count, cap);
+	for (size_t k = 0; k < count; k++) {
+		size_t i = (size_t)((char *)pages[k] - m->base) / P;
+
+		if ((char *)pages[k] < m->base + first * P || i >= first + n ||
+		    (uintptr_t)pages[k] % P || (k && pages[k] <= pages[k - 1]))
+			finding("ww_get entry %zu (%p) out of range or order", k, pages[k]);
+		/* every YES page below this one was returned before it */
+		for (; j < i; j++)
+			if (m->committed[j] && m->written[j] == YES && j >= first)
+				finding("ww_get skipped written page %zu (returned page %zu)", j, i);
+		if (!(m->committed[i] && m->written[i] != NO) && !over)
+			finding("ww_get returned page %zu, never written", i);
+		j = i + 1;
+	}
+	if (count < cap)
+		for (j = j > first ? j : first; j < first + n; j++)
+			if (m->committed[j] && m->written[j] == YES)
+				finding("ww_get lost written page %zu (%zu returned, room for %zu)", j, count, cap);
+	if (reset)
+		for (size_t k = 0; k < count; k++)
+			m->written[((char *)pages[k] - m->base) / P] = injected ? MAYBE : NO;
+}
+
+static size_t pick_cap(struct model *m, struct input *in)
+{
+	return next(in) % 3 == 0 ? 1 + next(in) % 4 : m->npages + 1;
+}
+
 static void op_get(struct model *m, struct input *in, uint64_t over0)
 {
-	size_t first, n, cap = next(in) % 3 == 0 ? 1 + next(in) % 4 : m->npages + 1;
+	size_t first, n, cap = pick_cap(m, in), count = cap;
 	bool reset = next(in) & 1;
-	size_t want[1200], nwant = 0, count = cap;
 	void **pages = malloc((cap + 1) * sizeof(void *));
-	struct ww_stats st;
 	int ret;
 
 	range(m, in, &first, &n);
-	for (size_t i = first; i < first + n && nwant < cap; i++)
-		if (m->committed[i] && m->written[i])
-			want[nwant++] = i;
-	TRACE("get %zu+%zu cap=%zu reset=%d (want %zu)", first, n, cap, reset, nwant);
+	TRACE("get %zu+%zu cap=%zu reset=%d", first, n, cap, reset);
 	pages[0] = (void *)0x5a5a;
 	ret = ww_get(m->base + first * P, n * P, reset ? WW_GET_RESET : 0, pages, &count);
 	if (ret)
 		finding("ww_get = %d", ret);
-	ww_get_stats(&st);
-	if (count != nwant) {
-		/* over-report is tolerated only when the library counted one */
-		bool superset = st.overreported_pages > over0 && count >= nwant;
-
-		for (size_t i = 0, j = 0; superset && i < nwant; i++) {
-			while (j < count && (char *)pages[j] != m->base + want[i] * P)
-				j++;
-			superset = j++ < count;
-		}
-		if (!superset) {
-			fprintf(stderr, "want:");
-			for (size_t i = 0; i < nwant; i++)
-				fprintf(stderr, " %zu", want[i]);
-			fprintf(stderr, "\ngot:");
-			for (size_t i = 0; i < count; i++)
-				fprintf(stderr, " %td", ((char *)pages[i] - m->base) / (ptrdiff_t)P);
-			fputc('\n', stderr);
-			finding("ww_get returned %zu pages, model %zu", count, nwant);
-		}
-		if (reset)	/* whatever was returned is now clean */
-			for (size_t i = 0; i < count; i++)
-				m->written[((char *)pages[i] - m->base) / P] = false;
-		free(pages);
-		return;
-	}
 	if (!count && pages[0] != (void *)0x5a5a)
 		finding("ww_get wrote pages[] though it found nothing");
-	for (size_t i = 0; i < count; i++) {
-		if (pages[i] != m->base + want[i] * P)
-			finding("ww_get entry %zu = page %td, model %zu", i,
-				((char *)pages[i] - m->base) / (ptrdiff_t)P, want[i]);
-		if (reset)
-			m->written[want[i]] = false;
+	verify_get(m, first, n, cap, reset, pages, count, over0, false);
+	free(pages);
+}
+
+/*
+ * One call with a kernel call made to fail under it (ww_fault_inject), then
+ * cleared: the call may fail, but what the library reports afterwards must
+ * stay consistent, and no written page may be lost except where the call
+ * itself was asked to drop state (decommit, reset) on the pages it covered.
+ */
+static void op_inject(struct model *m, struct input *in, uint64_t over0)
+{
+	static const enum ww_sys_call calls[] = {
+		WW_SYS_MMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE, WW_SYS_IOCTL, WW_SYS_IOCTL, WW_SYS_MUNMAP,
+	};
+	static const int errs[] = { ENOMEM, EINTR, EFAULT, EPERM, EINVAL, EAGAIN };
+	unsigned c = next(in) % 6, e = next(in) % 6, sub = next(in) % 6;
+	int times = 1 + (int)(next(in) % 3), prot = prots[next(in) % 4], ret = 0;
+	unsigned long req = c == 4 ? PAGEMAP_SCAN : 0;
+	size_t first, n, cap = pick_cap(m, in), count = cap;
+	void **pages = malloc((cap + 1) * sizeof(void *));
+
+	range(m, in, &first, &n);
+	TRACE("inject call=%u err=%d x%d, then sub-op %u on %zu+%zu", c, errs[e], times, sub, first, n);
+	ww_fault_inject(calls[c], req, errs[e], times);
+	switch (sub) {
+	case 0: ret = ww_commit(m->base + first * P, n * P, prot); break;
+	case 1: ret = ww_decommit(m->base + first * P, n * P); break;
+	case 2: ret = ww_protect(m->base + first * P, n * P, prot, NULL); break;
+	case 3:
+	case 4: ret = ww_get(m->base + first * P, n * P, sub == 4 ? WW_GET_RESET : 0, pages, &count); break;
+	case 5: ret = ww_reset(m->base + first * P, n * P); break;
 	}
+	ww_fault_inject_clear();
+	TRACE("  -> %d", ret);
+	for (size_t i = first; i < first + n; i++) {
+		switch (sub) {
+		case 0:
+			if (!ret) {
+				if (!m->committed[i])
+					m->written[i] = NO;
+				m->committed[i] = true;
+				m->prot[i] = prot;
+			} else if (m->committed[i]) {
+				m->prot[i] = PROT_UNKNOWN;	/* partly applied */
+			}
+			break;
+		case 1:
+			if (!ret) {
+				m->committed[i] = false;
+				m->written[i] = NO;
+			} else if (m->committed[i]) {
+				/* contents may be dropped already (MADV_DONTNEED
+				 * done, mprotect failed): a dropped private page
+				 * reads written on uffd (kernel-notes pitfall 7) */
+				m->prot[i] = PROT_UNKNOWN;
+				m->written[i] = MAYBE;
+			}
+			break;
+		case 2:
+			if (m->committed[i])
+				m->prot[i] = ret ? PROT_UNKNOWN : prot;
+			break;
+		case 5:
+			if (m->written[i] == YES || !ret)
+				m->written[i] = ret ? MAYBE : NO;
+			break;
+		}
+	}
+	if ((sub == 3 || sub == 4) && !ret)
+		verify_get(m, first, n, cap, sub == 4, pages, count, over0, true);
 	free(pages);
 }
 
@@ -296,7 +387,7 @@ static void op_reset(struct model *m, struct input *in)
 	if (ret)
 		finding("ww_reset = %d", ret);
 	for (size_t i = first; i < first + n; i++)
-		m->written[i] = false;
+		m->written[i] = NO;
 }
 
 /* Calls that must fail the same way on every backend, changing nothing. */
@@ -352,7 +443,7 @@ static void run(const uint8_t *data, size_t size, uint64_t over0)
 			op_alloc(m, &in, (int)slot);
 			continue;
 		}
-		switch (op % 13) {
+		switch (op % 14) {
 		case 0: op_commit(m, &in); break;
 		case 1: op_decommit(m, &in); break;
 		case 2: op_protect(m, &in); break;
@@ -364,6 +455,7 @@ static void run(const uint8_t *data, size_t size, uint64_t over0)
 		case 10: op_read(m, &in); break;
 		case 11: op_bad(m, &in); break;
 		case 12: op_free(m); break;
+		case 13: op_inject(m, &in, over0); break;
 		}
 	}
 	/* final check of every region: nothing lost, nothing invented */
@@ -373,26 +465,13 @@ static void run(const uint8_t *data, size_t size, uint64_t over0)
 		if (!m->base)
 			continue;
 		{
-			size_t want = 0, count = m->npages;
-			void **pages = malloc(m->npages * sizeof(void *));
-			int ret;
+			size_t count = m->npages + 1;
+			void **pages = malloc(count * sizeof(void *));
 
-			for (size_t i = 0; i < m->npages; i++)
-				want += m->committed[i] && m->written[i];
-			TRACE("final get slot %d (want %zu)", s, want);
-			ret = ww_get(m->base, m->npages * P, WW_GET_RESET, pages, &count);
-			if (ret)
-				finding("final ww_get = %d", ret);
-			for (size_t i = 0, j = 0; i < m->npages; i++) {
-				bool got = j < count && (char *)pages[j] == m->base + i * P;
-				bool exp = m->committed[i] && m->written[i];
-				struct ww_stats st;
-
-				ww_get_stats(&st);
-				if (got != exp && !(got && st.overreported_pages > over0))
-					finding("final: page %zu reported=%d model=%d", i, got, exp);
-				j += got;
-			}
+			TRACE("final get slot %d", s);
+			if (ww_get(m->base, m->npages * P, WW_GET_RESET, pages, &count))
+				finding("final ww_get failed");
+			verify_get(m, 0, m->npages, m->npages + 1, true, pages, count, over0, false);
 			free(pages);
 		}
 		op_free(m);
