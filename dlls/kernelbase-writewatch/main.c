@@ -3,13 +3,14 @@
  * asynchronous write-protect + PAGEMAP_SCAN) for unmodified programs.
  *
  * Wine's view table keeps owning the memory: a write-watch allocation is made
- * by Wine's real VirtualAlloc WITHOUT MEM_WRITE_WATCH, so VirtualQuery,
+ * by Wine's real NtAllocateVirtualMemory WITHOUT MEM_WRITE_WATCH, so VirtualQuery,
  * VirtualProtect, guard pages and the buffer checks of NtReadFile see ordinary
  * private memory; the unix side then only tracks the range.  Wine changes the
  * mapping itself (commit = mprotect, which keeps the uffd state; decommit =
  * mmap over the range, which drops it), so commits and decommits inside a
  * watched region are reported to the unix side right after Wine made them,
- * under region_lock.
+ * under region_lock.  Everything is taken at the ntdll level, so programs that
+ * call ntdll directly are served like those calling kernel32.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
@@ -39,16 +40,10 @@ static BOOL active;
 static LONG live_regions;                  /* 0: no lookup needed */
 static SRWLOCK region_lock = SRWLOCK_INIT; /* a Wine mapping change and its report */
 
-static void *(WINAPI *orig_VirtualAlloc)( void *, SIZE_T, DWORD, DWORD );
-static void *(WINAPI *orig_VirtualAllocEx)( HANDLE, void *, SIZE_T, DWORD, DWORD );
-static void *(WINAPI *orig_VirtualAllocExNuma)( HANDLE, void *, SIZE_T, DWORD, DWORD, DWORD );
-static void *(WINAPI *orig_VirtualAllocFromApp)( void *, SIZE_T, DWORD, DWORD );
-static void *(WINAPI *orig_VirtualAlloc2)( HANDLE, void *, SIZE_T, DWORD, DWORD,
-                                           MEM_EXTENDED_PARAMETER *, ULONG );
-static void *(WINAPI *orig_VirtualAlloc2FromApp)( HANDLE, void *, SIZE_T, DWORD, DWORD,
-                                                  MEM_EXTENDED_PARAMETER *, ULONG );
-static BOOL (WINAPI *orig_VirtualFree)( void *, SIZE_T, DWORD );
-static BOOL (WINAPI *orig_VirtualFreeEx)( HANDLE, void *, SIZE_T, DWORD );
+static NTSTATUS (WINAPI *orig_NtAllocateVirtualMemory)( HANDLE, void **, ULONG_PTR, SIZE_T *, ULONG, ULONG );
+static NTSTATUS (WINAPI *orig_NtAllocateVirtualMemoryEx)( HANDLE, void **, SIZE_T *, ULONG, ULONG,
+                                                          MEM_EXTENDED_PARAMETER *, ULONG );
+static NTSTATUS (WINAPI *orig_NtFreeVirtualMemory)( HANDLE, void **, SIZE_T *, ULONG );
 static NTSTATUS (WINAPI *orig_NtGetWriteWatch)( HANDLE, ULONG, void *, SIZE_T, void **, ULONG_PTR *, ULONG * );
 static NTSTATUS (WINAPI *orig_NtResetWriteWatch)( HANDLE, void *, SIZE_T );
 
@@ -133,165 +128,127 @@ static BOOL watch_allocation( void *base, DWORD protect )
 struct alloc_args
 {
     HANDLE                  process;
-    void                   *addr;
-    SIZE_T                  size;
-    DWORD                   type;
-    DWORD                   protect;
+    void                  **ret;
+    ULONG_PTR               zero_bits;
+    SIZE_T                 *size_ptr;
+    ULONG                   type;
+    ULONG                   protect;
     MEM_EXTENDED_PARAMETER *params;
     ULONG                   count;
-    DWORD                   node;
 };
 
-typedef void *(*alloc_fn)( const struct alloc_args *args, DWORD type );
+typedef NTSTATUS (*alloc_fn)( const struct alloc_args *args, ULONG type );
 
-static void *alloc_common( const struct alloc_args *args, alloc_fn call )
+static NTSTATUS alloc_common( const struct alloc_args *args, alloc_fn call )
 {
-    const DWORD watch = MEM_RESERVE | MEM_WRITE_WATCH;
+    const ULONG watch = MEM_RESERVE | MEM_WRITE_WATCH;
     struct ww_region_params region;
-    void *ret;
+    void *addr;
+    SIZE_T size;
+    NTSTATUS status;
 
     if (!is_current_process( args->process )) return call( args, args->type );
 
-    /* Documented, and what Windows does; Wine 8.0 accepts a NULL address with
+    /* Documented, and what Windows does; Wine 8.0 accepts MEM_WRITE_WATCH with
      * MEM_COMMIT alone and makes a write-watch region of it. */
     if ((args->type & watch) == MEM_WRITE_WATCH)
     {
         TRACE( "(%p, %#Ix, %#lx, %#lx): MEM_WRITE_WATCH needs MEM_RESERVE\n",
-               args->addr, args->size, args->type, args->protect );
-        SetLastError( ERROR_INVALID_PARAMETER );
-        return NULL;
+               *args->ret, *args->size_ptr, args->type, args->protect );
+        return STATUS_INVALID_PARAMETER;
     }
 
+    addr = *args->ret;
+    size = *args->size_ptr;
     if ((args->type & watch) == watch)
     {
-        TRACE( "(%p, %#Ix, %#lx, %#lx)\n", args->addr, args->size, args->type, args->protect );
+        TRACE( "(%p, %#Ix, %#lx, %#lx)\n", addr, size, args->type, args->protect );
         AcquireSRWLockExclusive( &region_lock );
-        if ((ret = call( args, args->type & ~MEM_WRITE_WATCH )) && !watch_allocation( ret, args->protect ))
+        status = call( args, args->type & ~MEM_WRITE_WATCH );
+        if (!status && !watch_allocation( *args->ret, args->protect ))
         {
-            orig_VirtualFreeEx( GetCurrentProcess(), ret, 0, MEM_RELEASE );
-            ret = call( args, args->type );
+            SIZE_T zero = 0;
+            orig_NtFreeVirtualMemory( GetCurrentProcess(), args->ret, &zero, MEM_RELEASE );
+            *args->ret = addr;
+            *args->size_ptr = size;
+            status = call( args, args->type );  /* Wine's own write watch */
         }
         ReleaseSRWLockExclusive( &region_lock );
-        TRACE( "-> %p\n", ret );
-        return ret;
+        TRACE( "-> %#lx, %p\n", status, *args->ret );
+        return status;
     }
 
-    if (!(args->type & MEM_COMMIT) || !find_region( args->addr, &region ))
-        return call( args, args->type );
+    if (!(args->type & MEM_COMMIT) || !find_region( addr, &region )) return call( args, args->type );
 
     /* Commit inside a watched region: Wine mprotects, we mark the pages. */
-    TRACE( "commit (%p, %#Ix, %#lx, %#lx)\n", args->addr, args->size, args->type, args->protect );
+    TRACE( "commit (%p, %#Ix, %#lx, %#lx)\n", addr, size, args->type, args->protect );
     AcquireSRWLockExclusive( &region_lock );
-    if ((ret = call( args, args->type )))
-    {
-        char *start = (char *)((ULONG_PTR)args->addr & ~PAGE_MASK);
-        char *end = (char *)(((ULONG_PTR)args->addr + args->size + PAGE_MASK) & ~PAGE_MASK);
-        report_runs( start, end, MEM_COMMIT, FALSE );
-    }
+    if (!(status = call( args, args->type )))
+        report_runs( *args->ret, (char *)*args->ret + *args->size_ptr, MEM_COMMIT, FALSE );
     ReleaseSRWLockExclusive( &region_lock );
-    return ret;
+    return status;
 }
 
-static void *call_VirtualAlloc( const struct alloc_args *a, DWORD type )
+static NTSTATUS call_NtAllocateVirtualMemory( const struct alloc_args *a, ULONG type )
 {
-    return orig_VirtualAlloc( a->addr, a->size, type, a->protect );
+    return orig_NtAllocateVirtualMemory( a->process, a->ret, a->zero_bits, a->size_ptr, type, a->protect );
 }
 
-static void *call_VirtualAllocEx( const struct alloc_args *a, DWORD type )
+static NTSTATUS call_NtAllocateVirtualMemoryEx( const struct alloc_args *a, ULONG type )
 {
-    return orig_VirtualAllocEx( a->process, a->addr, a->size, type, a->protect );
+    return orig_NtAllocateVirtualMemoryEx( a->process, a->ret, a->size_ptr, type, a->protect,
+                                           a->params, a->count );
 }
 
-static void *call_VirtualAllocExNuma( const struct alloc_args *a, DWORD type )
+static NTSTATUS WINAPI ww_NtAllocateVirtualMemory( HANDLE process, void **ret, ULONG_PTR zero_bits,
+                                                   SIZE_T *size_ptr, ULONG type, ULONG protect )
 {
-    return orig_VirtualAllocExNuma( a->process, a->addr, a->size, type, a->protect, a->node );
+    struct alloc_args args = { process, ret, zero_bits, size_ptr, type, protect };
+    return alloc_common( &args, call_NtAllocateVirtualMemory );
 }
 
-static void *call_VirtualAllocFromApp( const struct alloc_args *a, DWORD type )
+static NTSTATUS WINAPI ww_NtAllocateVirtualMemoryEx( HANDLE process, void **ret, SIZE_T *size_ptr, ULONG type,
+                                                     ULONG protect, MEM_EXTENDED_PARAMETER *params, ULONG count )
 {
-    return orig_VirtualAllocFromApp( a->addr, a->size, type, a->protect );
+    struct alloc_args args = { process, ret, 0, size_ptr, type, protect, params, count };
+    return alloc_common( &args, call_NtAllocateVirtualMemoryEx );
 }
 
-static void *call_VirtualAlloc2( const struct alloc_args *a, DWORD type )
-{
-    return orig_VirtualAlloc2( a->process, a->addr, a->size, type, a->protect, a->params, a->count );
-}
-
-static void *call_VirtualAlloc2FromApp( const struct alloc_args *a, DWORD type )
-{
-    return orig_VirtualAlloc2FromApp( a->process, a->addr, a->size, type, a->protect, a->params, a->count );
-}
-
-static void * WINAPI ww_VirtualAlloc( void *addr, SIZE_T size, DWORD type, DWORD protect )
-{
-    struct alloc_args args = { GetCurrentProcess(), addr, size, type, protect };
-    return alloc_common( &args, call_VirtualAlloc );
-}
-
-static void * WINAPI ww_VirtualAllocEx( HANDLE process, void *addr, SIZE_T size, DWORD type, DWORD protect )
-{
-    struct alloc_args args = { process, addr, size, type, protect };
-    return alloc_common( &args, call_VirtualAllocEx );
-}
-
-static void * WINAPI ww_VirtualAllocExNuma( HANDLE process, void *addr, SIZE_T size, DWORD type,
-                                            DWORD protect, DWORD node )
-{
-    struct alloc_args args = { process, addr, size, type, protect, NULL, 0, node };
-    return alloc_common( &args, call_VirtualAllocExNuma );
-}
-
-static void * WINAPI ww_VirtualAllocFromApp( void *addr, SIZE_T size, DWORD type, DWORD protect )
-{
-    struct alloc_args args = { GetCurrentProcess(), addr, size, type, protect };
-    return alloc_common( &args, call_VirtualAllocFromApp );
-}
-
-static void * WINAPI ww_VirtualAlloc2( HANDLE process, void *addr, SIZE_T size, DWORD type, DWORD protect,
-                                       MEM_EXTENDED_PARAMETER *params, ULONG count )
-{
-    struct alloc_args args = { process ? process : GetCurrentProcess(), addr, size, type, protect, params, count };
-    return alloc_common( &args, call_VirtualAlloc2 );
-}
-
-static void * WINAPI ww_VirtualAlloc2FromApp( HANDLE process, void *addr, SIZE_T size, DWORD type,
-                                              DWORD protect, MEM_EXTENDED_PARAMETER *params, ULONG count )
-{
-    struct alloc_args args = { process ? process : GetCurrentProcess(), addr, size, type, protect, params, count };
-    return alloc_common( &args, call_VirtualAlloc2FromApp );
-}
-
-/* VirtualFree(Ex) on a watched region: stop tracking before Wine releases it;
- * re-register after Wine's decommit replaced the pages. */
-static BOOL free_common( HANDLE process, void *addr, SIZE_T size, DWORD type, BOOL ex )
+/* Release: stop tracking before Wine releases the region.  Decommit: Wine
+ * replaced the pages, register them again. */
+static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, SIZE_T *size_ptr, ULONG type )
 {
     struct ww_region_params region;
     struct ww_range_params params = { 0 };
-    BOOL ret;
+    void *addr;
+    SIZE_T size;
+    NTSTATUS status;
 
-#define CALL_FREE() (ex ? orig_VirtualFreeEx( process, addr, size, type ) : orig_VirtualFree( addr, size, type ))
-    if (!is_current_process( process ) || !find_region( addr, &region )) return CALL_FREE();
+    if (!is_current_process( process ) || !find_region( *addr_ptr, &region ))
+        return orig_NtFreeVirtualMemory( process, addr_ptr, size_ptr, type );
 
-    TRACE( "(%p, %#Ix, %#lx) in %p-%p\n", addr, size, type, region.base,
-           (char *)region.base + region.size );
+    addr = *addr_ptr;
+    size = *size_ptr;
+    TRACE( "(%p, %#Ix, %#lx) in %p-%p\n", addr, size, type, region.base, (char *)region.base + region.size );
     if (type == MEM_RELEASE && !size && addr == region.base)
     {
         AcquireSRWLockExclusive( &region_lock );
         params.base = region.base;
         if (UNIX_CALL( unwatch, &params )) ERR( "unwatch %p failed\n", region.base );
         else InterlockedDecrement( &live_regions );
-        if (!(ret = CALL_FREE()))
+        if ((status = orig_NtFreeVirtualMemory( process, addr_ptr, size_ptr, type )))
         {
-            ERR( "release of %p failed (%lu): watching it again\n", addr, GetLastError() );
+            ERR( "release of %p failed (%#lx): watching it again\n", addr, status );
             watch_allocation( region.base, PAGE_NOACCESS );
         }
         ReleaseSRWLockExclusive( &region_lock );
-        return ret;
+        return status;
     }
-    if (type != MEM_DECOMMIT) return CALL_FREE();  /* Wine rejects the rest */
+    if (type != MEM_DECOMMIT)  /* Wine rejects the rest */
+        return orig_NtFreeVirtualMemory( process, addr_ptr, size_ptr, type );
 
     AcquireSRWLockExclusive( &region_lock );
-    if ((ret = CALL_FREE()))
+    if (!(status = orig_NtFreeVirtualMemory( process, addr_ptr, size_ptr, type )))
     {
         char *region_end = (char *)region.base + region.size;
         char *start = (char *)((ULONG_PTR)addr & ~PAGE_MASK);
@@ -299,18 +256,7 @@ static BOOL free_common( HANDLE process, void *addr, SIZE_T size, DWORD type, BO
         report_runs( start, min( end, region_end ), MEM_RESERVE, TRUE );
     }
     ReleaseSRWLockExclusive( &region_lock );
-    return ret;
-#undef CALL_FREE
-}
-
-static BOOL WINAPI ww_VirtualFree( void *addr, SIZE_T size, DWORD type )
-{
-    return free_common( GetCurrentProcess(), addr, size, type, FALSE );
-}
-
-static BOOL WINAPI ww_VirtualFreeEx( HANDLE process, void *addr, SIZE_T size, DWORD type )
-{
-    return free_common( process, addr, size, type, TRUE );
+    return status;
 }
 
 /* The queries are taken at the ntdll level, so that programs calling
@@ -365,27 +311,20 @@ static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T 
 }
 
 /* The query and free paths first: a region made by the allocation hooks must
- * never meet Wine's GetWriteWatch or VirtualFree. */
-static struct hook query_hooks[] =
+ * never meet Wine's NtGetWriteWatch or NtFreeVirtualMemory. */
+static struct hook base_hooks[] =
 {
-    { "NtGetWriteWatch",   HOOK_SYSCALL, ww_NtGetWriteWatch,   (void **)&orig_NtGetWriteWatch },
-    { "NtResetWriteWatch", HOOK_SYSCALL, ww_NtResetWriteWatch, (void **)&orig_NtResetWriteWatch },
-};
-
-static struct hook free_hooks[] =
-{
-    { "VirtualFree",   HOOK_HOTPATCH, ww_VirtualFree,   (void **)&orig_VirtualFree },
-    { "VirtualFreeEx", HOOK_HOTPATCH, ww_VirtualFreeEx, (void **)&orig_VirtualFreeEx },
+    { "NtGetWriteWatch",     ww_NtGetWriteWatch,     (void **)&orig_NtGetWriteWatch },
+    { "NtResetWriteWatch",   ww_NtResetWriteWatch,   (void **)&orig_NtResetWriteWatch },
+    { "NtFreeVirtualMemory", ww_NtFreeVirtualMemory, (void **)&orig_NtFreeVirtualMemory },
 };
 
 static struct hook alloc_hooks[] =
 {
-    { "VirtualAlloc",         HOOK_HOTPATCH, ww_VirtualAlloc,         (void **)&orig_VirtualAlloc },
-    { "VirtualAllocEx",       HOOK_HOTPATCH, ww_VirtualAllocEx,       (void **)&orig_VirtualAllocEx },
-    { "VirtualAllocExNuma",   HOOK_HOTPATCH, ww_VirtualAllocExNuma,   (void **)&orig_VirtualAllocExNuma },
-    { "VirtualAllocFromApp",  HOOK_HOTPATCH, ww_VirtualAllocFromApp,  (void **)&orig_VirtualAllocFromApp },
-    { "VirtualAlloc2",        HOOK_HOTPATCH, ww_VirtualAlloc2,        (void **)&orig_VirtualAlloc2 },
-    { "VirtualAlloc2FromApp", HOOK_HOTPATCH, ww_VirtualAlloc2FromApp, (void **)&orig_VirtualAlloc2FromApp },
+    { "NtAllocateVirtualMemory",   ww_NtAllocateVirtualMemory,
+      (void **)&orig_NtAllocateVirtualMemory },
+    { "NtAllocateVirtualMemoryEx", ww_NtAllocateVirtualMemoryEx,
+      (void **)&orig_NtAllocateVirtualMemoryEx },
 };
 
 /***********************************************************************
@@ -399,7 +338,7 @@ const char * CDECL ww_backend(void)
 BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 {
     struct ww_init_params params = { 0 };
-    HMODULE kernelbase;
+    HMODULE ntdll;
     unsigned int n;
 
     if (reason != DLL_PROCESS_ATTACH) return TRUE;
@@ -419,17 +358,16 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
     }
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
 
-    kernelbase = GetModuleHandleW( L"kernelbase.dll" );
-    n = install_hooks( GetModuleHandleW( L"ntdll.dll" ), query_hooks, ARRAY_SIZE(query_hooks) );
-    n += install_hooks( kernelbase, free_hooks, ARRAY_SIZE(free_hooks) );
-    if (n != ARRAY_SIZE(query_hooks) + ARRAY_SIZE(free_hooks))
+    ntdll = GetModuleHandleW( L"ntdll.dll" );
+    n = install_hooks( ntdll, base_hooks, ARRAY_SIZE(base_hooks) );
+    if (n != ARRAY_SIZE(base_hooks))
     {
         ERR( "only %u of %u query/free hooks installed: Wine's write watch stays\n", n,
-             (unsigned int)(ARRAY_SIZE(query_hooks) + ARRAY_SIZE(free_hooks)) );
+             (unsigned int)ARRAY_SIZE(base_hooks) );
         return TRUE;
     }
     active = TRUE;
-    n = install_hooks( kernelbase, alloc_hooks, ARRAY_SIZE(alloc_hooks) );
+    n = install_hooks( ntdll, alloc_hooks, ARRAY_SIZE(alloc_hooks) );
     TRACE( "backend %s (%s), %u allocation entry points hooked\n", backend_name, params.reason, n );
     return TRUE;
 }

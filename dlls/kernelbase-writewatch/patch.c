@@ -21,8 +21,6 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
-static const BYTE hotpatch_prologue[8] = { 0x48, 0x8d, 0xa4, 0x24, 0x00, 0x00, 0x00, 0x00 };
-
 /* Wine 8.0 x86_64 syscall thunk; bytes 4-7 are the syscall number. */
 #define THUNK_SIZE 32
 static const BYTE syscall_thunk[THUNK_SIZE] =
@@ -49,7 +47,8 @@ static BOOL is_syscall_thunk( const BYTE *entry )
 
 #define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
 
-/* A page for the jump slots within rel32 reach of target. */
+/* A page for the jump slots and thunk copies within rel32 reach of target
+ * (executable from the start: a hook may run before the page is sealed). */
 static void **alloc_slots_near( BYTE *target )
 {
     MEMORY_BASIC_INFORMATION mbi;
@@ -62,7 +61,7 @@ static void **alloc_slots_near( BYTE *target )
     {
         if (!VirtualQuery( (void *)p, &mbi, sizeof(mbi) )) break;
         if (mbi.State == MEM_FREE &&
-            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE )))
+            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
             return ret;
         if ((ULONG_PTR)mbi.AllocationBase && (ULONG_PTR)mbi.AllocationBase < p)
             p = (ULONG_PTR)mbi.AllocationBase & ~(ULONG_PTR)0xffff;
@@ -71,14 +70,14 @@ static void **alloc_slots_near( BYTE *target )
     {
         if (!VirtualQuery( (void *)p, &mbi, sizeof(mbi) )) break;
         if (mbi.State == MEM_FREE &&
-            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE )))
+            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
             return ret;
         p = (((ULONG_PTR)mbi.BaseAddress + mbi.RegionSize + 0xffff) & ~(ULONG_PTR)0xffff) - 0x10000;
     }
     return NULL;
 }
 
-/* Patch every hook whose target has the hotpatch prologue; returns how many.
+/* Patch every hook whose target is a syscall thunk; returns how many.
  * A hook not installed keeps *orig NULL. */
 unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int count )
 {
@@ -99,8 +98,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             TRACE( "%s: not exported, left alone\n", hooks[i].name );
             continue;
         }
-        if (hooks[i].kind == HOOK_HOTPATCH ? memcmp( entry, hotpatch_prologue, sizeof(hotpatch_prologue) )
-                                           : !is_syscall_thunk( entry ))
+        if (!is_syscall_thunk( entry ))
         {
             WARN( "%s at %p is not in the expected form, left to Wine\n", hooks[i].name, entry );
             continue;
@@ -120,19 +118,14 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
         memcpy( code + 2, &disp, 4 );
         code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
-        if (hooks[i].kind == HOOK_HOTPATCH) *hooks[i].orig = entry + sizeof(hotpatch_prologue);
-        else
-        {
-            BYTE *copy = (BYTE *)slots + 0x800 + i * THUNK_SIZE;
-            memcpy( copy, entry, THUNK_SIZE );
-            *hooks[i].orig = copy;
-        }
+        memcpy( (BYTE *)slots + 0x800 + i * THUNK_SIZE, entry, THUNK_SIZE );
+        *hooks[i].orig = (BYTE *)slots + 0x800 + i * THUNK_SIZE;
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))
         {
             *hooks[i].orig = NULL;
             continue;
         }
-        /* Exports are 16-byte aligned: one atomic store, no torn instruction. */
+        /* Thunks are 16-byte aligned: one atomic store, no torn instruction. */
         __atomic_store_n( (LONG64 *)entry, *(LONG64 *)code, __ATOMIC_SEQ_CST );
         VirtualProtect( entry, sizeof(code), old, &old );
         FlushInstructionCache( GetCurrentProcess(), entry, sizeof(code) );

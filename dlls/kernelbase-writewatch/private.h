@@ -9,18 +9,11 @@
 #ifndef __WINE_KERNELBASE_WRITEWATCH_PRIVATE_H
 #define __WINE_KERNELBASE_WRITEWATCH_PRIVATE_H
 
-enum hook_kind
-{
-    HOOK_HOTPATCH,      /* Wine export with the 8-byte hotpatch prologue */
-    HOOK_SYSCALL,       /* ntdll syscall thunk, called through a copy */
-};
-
 struct hook
 {
-    const char    *name;   /* export */
-    enum hook_kind kind;
-    void          *hook;   /* our implementation */
-    void         **orig;   /* out: callable original, NULL when not hooked */
+    const char *name;   /* ntdll export (a syscall thunk) */
+    void       *hook;   /* our implementation */
+    void      **orig;   /* out: callable original (a copy of the thunk), NULL when not hooked */
 };
 
 extern unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int count );
