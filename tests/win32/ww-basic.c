@@ -180,10 +180,16 @@ static void test_ntdll_calls(void)
         (void *)GetProcAddress( ntdll, "NtGetWriteWatch" );
     LONG (WINAPI *pNtResetWriteWatch)( HANDLE, void *, SIZE_T ) =
         (void *)GetProcAddress( ntdll, "NtResetWriteWatch" );
+    LONG (WINAPI *pNtAllocateVirtualMemory)( HANDLE, void **, ULONG_PTR, SIZE_T *, ULONG, ULONG ) =
+        (void *)GetProcAddress( ntdll, "NtAllocateVirtualMemory" );
+    LONG (WINAPI *pNtFreeVirtualMemory)( HANDLE, void **, SIZE_T *, ULONG ) =
+        (void *)GetProcAddress( ntdll, "NtFreeVirtualMemory" );
     char *p = alloc_watch( 8, MEM_COMMIT, PAGE_READWRITE );
     ULONG_PTR count = 16;
     ULONG gran = 0;
     LONG status;
+    void *base, *addr;
+    SIZE_T size;
 
     if (!pNtGetWriteWatch || !pNtResetWriteWatch) return;
     p[2 * P] = 1;
@@ -197,6 +203,42 @@ static void test_ntdll_calls(void)
     status = pNtGetWriteWatch( GetCurrentProcess(), 0, p, 9 * P, results, &count, &gran );
     check( status == (LONG)0xc000000d, "calls-ntgetwritewatch-past-end", "status %#lx", status );
     VirtualFree( p, 0, MEM_RELEASE );
+
+    if (!pNtAllocateVirtualMemory || !pNtFreeVirtualMemory) return;
+    base = NULL;
+    size = 8 * P;
+    status = pNtAllocateVirtualMemory( GetCurrentProcess(), &base, 0, &size,
+                                       MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE );
+    check( !status && base, "calls-ntallocatevirtualmemory-write-watch", "status %#lx", status );
+    if (status) return;
+    p = base;
+    addr = p + 2 * P;
+    size = 2 * P;
+    status = pNtAllocateVirtualMemory( GetCurrentProcess(), &addr, 0, &size, MEM_COMMIT, PAGE_READWRITE );
+    p[3 * P] = 1;
+    count = 16;
+    pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
+    check( !status && count == 1 && results[0] == p + 3 * P, "calls-nt-commit-tracked",
+           "status %#lx count %Iu", status, count );
+    addr = p + 3 * P;
+    size = P;
+    status = pNtFreeVirtualMemory( GetCurrentProcess(), &addr, &size, MEM_DECOMMIT );
+    addr = p + 3 * P;
+    size = P;
+    status |= pNtAllocateVirtualMemory( GetCurrentProcess(), &addr, 0, &size, MEM_COMMIT, PAGE_READWRITE );
+    count = 16;
+    pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
+    check_wine_divergence( !status && count == 0, "calls-nt-decommit-clears-written",
+                           "Wine 8.0 keeps a page's written state across decommit (rule 13)",
+                           "status %#lx count %Iu", status, count );
+    p[3 * P] = 1;
+    count = 16;
+    pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
+    check( count == 1 && results[0] == p + 3 * P, "calls-nt-recommit-tracked", "count %Iu", count );
+    addr = p;
+    size = 0;
+    status = pNtFreeVirtualMemory( GetCurrentProcess(), &addr, &size, MEM_RELEASE );
+    check( !status, "calls-ntfreevirtualmemory-release", "status %#lx", status );
 }
 
 int main(void)
