@@ -36,12 +36,15 @@ floors that show the limit, soft-dirty, and Wine 8.0's own `GetWriteWatch`.
 
 ```sh
 make && make bench-quick        # ww-bench --quick: under 2 minutes on 2 cores
-make bench                      # the full set, region sizes 1 MiB .. 4 GiB
+make bench                      # the full set, 1 MiB .. 4 GiB (an hour or more here)
 make -C build/bench docs        # re-run the quick set into this page
 build/bench/ww-bench --help     # sizes, workloads, backends, --json, --csv, plots
 ```
 
-(`build/` is whichever build directory you configured.)  `make bench-quick`
+(`build/` is whichever build directory you configured.)  The quick set takes
+about 100 s on an idle 2-vCPU VM, Wine prefix creation included; other load
+on the machine stretches it.  The full set's dense 4 GiB cells alone fault
+in a million pages per row and repetition.  `make bench-quick`
 and `make bench` also write `ww-bench*.json`, `.csv`, `.txt` and the plots
 into the build's `bench/` directory.
 
