@@ -181,6 +181,8 @@ static void mprotect_enomem_fault(void **state)
  * writable, so they must stay reported (over-report), never be lost. */
 static void mprotect_enomem_rearm(void **state)
 {
+	struct ww_stats before, after;
+	char *log;
 	void *pages[16];
 	void *base;
 	size_t n;
@@ -191,11 +193,19 @@ static void mprotect_enomem_rearm(void **state)
 	base = alloc_rw(16);
 	rel_touch(base, 1);
 	rel_touch(base, 3);
+	stats(&before);
 	ww_fault_inject(WW_SYS_MPROTECT, 0, ENOMEM, -1);
+	rel_capture_stderr_begin();
 	n = rel_get(base, 16 * P, WW_GET_RESET, pages, 16);
+	log = rel_capture_stderr_end();
 	assert_int_equal(n, 2);
 	rel_touch(base, 3);	/* a write in the window: must be seen */
 	ww_fault_inject_clear();
+	/* visible: counted as over-report and logged */
+	stats(&after);
+	assert_true(after.overreported_pages >= before.overreported_pages + 2);
+	assert_non_null(strstr(log, "over-report"));
+	free(log);
 	n = rel_get(base, 16 * P, WW_GET_RESET, pages, 16);
 	assert_true(n >= 1);
 	assert_ptr_equal(pages[n - 1], (char *)base + 3 * P);
@@ -248,6 +258,7 @@ static void scan_error(void **state, int err, unsigned flags)
 	void *pages[16], *untouched = (void *)0x1234;
 	size_t count = 16;
 	void *base;
+	char *log;
 
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
@@ -257,8 +268,12 @@ static void scan_error(void **state, int err, unsigned flags)
 	rel_touch(base, 9);
 	pages[0] = untouched;
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, err, 1);
+	rel_capture_stderr_begin();
 	assert_int_equal(ww_get(base, 16 * P, flags, pages, &count), -err);
+	log = rel_capture_stderr_end();
 	ww_fault_inject_clear();
+	assert_non_null(strstr(log, "PAGEMAP_SCAN"));	/* says what failed */
+	free(log);
 	assert_int_equal(count, 16);	/* not changed on failure */
 	assert_ptr_equal(pages[0], untouched);
 	REL_EXPECT(base, 16, 4, 9);
