@@ -56,10 +56,11 @@ run() {
 	mkdir -p fuzz-corpus fuzz-findings
 	# ASan: the mprotect backend's SIGSEGV handler must see faults first;
 	# libFuzzer's own handler would call a write fault a crash.
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-handle_segv=0:allow_user_segv_handler=1:detect_leaks=1}
+	# Appended: later options win, and check-all sets its own ASAN_OPTIONS.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:allow_user_segv_handler=1"
 	# injected failures log a warning each: thousands per second
 	export WRITEWATCH_DEBUG=${FUZZ_LOG_LEVEL:-0}
-	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
 	echo "fuzz: $secs s on every available backend, corpus $here/corpus"
 	./ww-fuzz -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=512 \
 		-handle_segv=0 -artifact_prefix=fuzz-findings/ -print_final_stats=1 \
