@@ -86,6 +86,7 @@ void fmt_time(char *buf, size_t len, double ns);
 void fmt_size(char *buf, size_t len, uint64_t bytes);
 void report_table(const struct bench *b, FILE *f);
 void report_ratios(const struct bench *b, FILE *f);
+void report_targets(const struct bench *b, FILE *f);
 int report_json(const struct bench *b, const char *path);
 int report_csv(const struct bench *b, const char *path);
 int report_plots(const struct bench *b, const char *dir);
