@@ -62,9 +62,14 @@ static unsigned int unix_prot( DWORD protect )
     }
 }
 
+/* Without touching the last error: these hooks sit under kernelbase. */
 static BOOL is_current_process( HANDLE process )
 {
-    return process == GetCurrentProcess() || GetProcessId( process ) == GetCurrentProcessId();
+    PROCESS_BASIC_INFORMATION info;
+
+    if (process == GetCurrentProcess()) return TRUE;
+    return !NtQueryInformationProcess( process, ProcessBasicInformation, &info, sizeof(info), NULL ) &&
+           info.UniqueProcessId == GetCurrentProcessId();
 }
 
 static BOOL find_region( const void *addr, struct ww_region_params *region )
@@ -147,7 +152,8 @@ static NTSTATUS alloc_common( const struct alloc_args *args, alloc_fn call )
     SIZE_T size;
     NTSTATUS status;
 
-    if (!is_current_process( args->process )) return call( args, args->type );
+    if (!args->ret || !args->size_ptr || !is_current_process( args->process ))
+        return call( args, args->type );
 
     /* Documented, and what Windows does; Wine 8.0 accepts MEM_WRITE_WATCH with
      * MEM_COMMIT alone and makes a write-watch region of it. */
@@ -224,7 +230,7 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
     SIZE_T size;
     NTSTATUS status;
 
-    if (!is_current_process( process ) || !find_region( *addr_ptr, &region ))
+    if (!addr_ptr || !size_ptr || !is_current_process( process ) || !find_region( *addr_ptr, &region ))
         return orig_NtFreeVirtualMemory( process, addr_ptr, size_ptr, type );
 
     addr = *addr_ptr;
