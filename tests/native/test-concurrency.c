@@ -101,7 +101,9 @@ static void record(char *base, void **pages, size_t count, uint64_t (*snap)[NWRI
 
 /* The check.  Writers write pages [0, NPAGES) of a region of region_pages;
  * op (may be NULL) runs between the get-and-resets. */
-static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *base, unsigned long i))
+/* Returns the number of writes; *gets_out the number of get-and-resets. */
+static unsigned long lost_write_check(size_t region_pages, int rounds, int round_ms,
+				      void (*op)(char *base, unsigned long i), unsigned long *gets_out)
 {
 	static struct writer writers[NWRITERS];
 	static uint64_t snap[NPAGES][NWRITERS];	/* content at last report */
@@ -113,7 +115,7 @@ static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *b
 	memset(reports, 0, sizeof(reports));
 	memset(writers, 0, sizeof(writers));
 	for (int round = 0; round < rounds; round++) {
-		double end = now_ms() + ROUND_MS;
+		double end = now_ms() + round_ms;
 		bool final_set[NPAGES] = { false };
 		size_t count;
 
@@ -161,15 +163,20 @@ static void lost_write_check(size_t region_pages, int rounds, void (*op)(char *b
 		record(sh.base, pages, count, snap);
 		T_EXPECT_NONE(sh.base, NPAGES);
 	}
-	print_message("%s: %lu writes, %lu get-and-resets, %lu pages reported\n",
-		      ww_backend_name(t_backend), atomic_load(&sh.writes), gets, reported);
-	assert_true(atomic_load(&sh.writes) > 1000);
-	assert_true(gets > 10);
+	if (round_ms >= 100)
+		print_message("%s: %lu writes, %lu get-and-resets, %lu pages reported\n",
+			      ww_backend_name(t_backend), atomic_load(&sh.writes), gets, reported);
+	t_free(sh.base);
+	*gets_out = gets;
+	return atomic_load(&sh.writes);
 }
 
 static void no_lost_write(void)
 {
-	lost_write_check(NPAGES, ROUNDS, NULL);
+	unsigned long gets, writes = lost_write_check(NPAGES, ROUNDS, ROUND_MS, NULL, &gets);
+
+	assert_true(writes > 1000);
+	assert_true(gets > 10);
 }
 
 /* Protection and commit changes on the same region while it is written:
@@ -194,7 +201,26 @@ static void region_op(char *base, unsigned long i)
 
 static void no_lost_write_with_region_ops(void)
 {
-	lost_write_check(NPAGES + 128, 1, region_op);
+	unsigned long gets, writes = lost_write_check(NPAGES + 128, 1, ROUND_MS, region_op, &gets);
+
+	assert_true(writes > 1000);
+	assert_true(gets > 10);
+}
+
+/* First writes to never-touched pages racing with get-and-reset: a fresh
+ * region each time, short rounds, so that most writes are first touches. */
+static void no_lost_first_touch(void)
+{
+	unsigned long gets = 0, writes = 0, g;
+
+	for (int k = 0; k < 25; k++) {
+		writes += lost_write_check(NPAGES, 1, 30, NULL, &g);
+		gets += g;
+	}
+	print_message("%s: first touches: %lu writes, %lu get-and-resets\n",
+		      ww_backend_name(t_backend), writes, gets);
+	assert_true(writes > 1000);
+	assert_true(gets > 25);
 }
 
 /* Region calls racing with writes on other regions and with each other:
@@ -255,6 +281,7 @@ static void region_churn_does_not_disturb(void)
 static const struct ww_test tests[] = {
 	WW_TEST(no_lost_write),
 	WW_TEST(no_lost_write_with_region_ops),
+	WW_TEST(no_lost_first_touch),
 	WW_TEST(region_churn_does_not_disturb),
 };
 WW_MAIN(tests)
