@@ -114,16 +114,22 @@ static void churn(unsigned *seed)
 	size_t npages = 1 + (size_t)rand_r(seed) % 64, size = npages * P, count;
 	char *base = NULL;
 	bool written[64] = { false };
+	char log[16][40];	/* this region's operations, for the report */
+	enum ww_backend backend = WW_BACKEND_AUTO;
 	int ret = ww_alloc((void **)&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE);
 
 	if (ret) {
 		fail("ww_alloc", ret);
 		return;
 	}
+	ww_region_info(base, NULL, NULL, &backend);
 	for (int op = 0; op < 16; op++) {
 		size_t i = (size_t)rand_r(seed) % npages;
+		int what = rand_r(seed) % 5;
 
-		switch (rand_r(seed) % 5) {
+		snprintf(log[op], sizeof(log[op]), "%s page %zu",
+			 (const char *[]){ "write", "write", "protect", "decommit", "get" }[what], i);
+		switch (what) {
 		case 0:
 		case 1:
 			base[i * P] = 1;
@@ -151,8 +157,11 @@ static void churn(unsigned *seed)
 				bool got = k < count && pages[k] == base + j * P;
 
 				if (got != written[j]) {
-					fprintf(stderr, "soak: private region page %zu reported=%d written=%d (%s)\n",
-						j, got, written[j], ww_backend_name(ww_current_backend()));
+					fprintf(stderr, "soak: %s: private region of %zu pages, page %zu reported=%d written=%d; ops:",
+						ww_backend_name(backend), npages, j, got, written[j]);
+					for (int k2 = 0; k2 <= op; k2++)
+						fprintf(stderr, " [%s]", log[k2]);
+					fputc('\n', stderr);
 					atomic_fetch_add(&errors, 1);
 				}
 				k += got;
