@@ -202,6 +202,8 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	return 0;
 }
 
+static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg);
+
 static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 {
 	void *addr = (void *)ww_page_addr(r, first);
@@ -217,8 +219,16 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	}
 	/* The dropped pages read "written" to the kernel; they are masked as
 	 * uncommitted and protected again on recommit (Windows: clean). */
-	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0 || ww_sys_mprotect(addr, len, PROT_NONE) < 0)
+	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0)
 		return -errno;
+	if (ww_sys_mprotect(addr, len, PROT_NONE) < 0) {
+		int err = errno;
+
+		/* The pages stay committed, their contents are gone: let them
+		 * read clean again, nobody wrote the zeros. */
+		reset_run(r, first, last, NULL);
+		return -err;
+	}
 	return 0;
 }
 
