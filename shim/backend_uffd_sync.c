@@ -200,9 +200,14 @@ static void us_handle_wp(int fd, struct ww_region *r, struct ww_tracker *t, uint
 }
 
 /*
- * The page's pte was zapped.  A write is recorded BEFORE the page appears;
- * a read gets a zero page installed write-protected, so that the next write
- * faults.  EEXIST: another fault filled it meanwhile.
+ * A missing fault: the pte is none (zapped by MADV_DONTNEED...) or a
+ * WP_UNPOPULATED marker (registering MISSING routes first touches here).
+ * The page is always installed write-protected: making it writable is left
+ * to the write-protect path (un-protect, THEN record), the only lossless
+ * order.  Installing it writable after marking it would race with a reset
+ * that clears the bit and re-protects the still empty pte in between.
+ * A write continues on the write-protect path at once instead of faulting
+ * again.  EEXIST: filled meanwhile; the writer retries and faults as needed.
  */
 static void us_handle_missing(int fd, struct ww_region *r, struct ww_tracker *t,
 			      uintptr_t addr, bool write)
@@ -211,16 +216,15 @@ static void us_handle_missing(int fd, struct ww_region *r, struct ww_tracker *t,
 		.dst = addr,
 		.src = (uintptr_t)us_zero,
 		.len = ww_page_size,
-		.mode = write ? 0 : UFFDIO_COPY_MODE_WP,
+		.mode = UFFDIO_COPY_MODE_WP | (write ? UFFDIO_COPY_MODE_DONTWAKE : 0),
 	};
 
-	if (write && t) {
-		ww_bit_set(t->dirty, ww_page_index(r, addr));
-		WW_STAT_ADD(faults_handled, 1);
-	}
-	if (ww_sys_ioctl(fd, UFFDIO_COPY, &copy) < 0 && errno != EEXIST &&
-	    errno != ENOENT && errno != EINVAL)
+	if (ww_sys_ioctl(fd, UFFDIO_COPY, &copy) == 0) {
+		if (write)
+			us_handle_wp(fd, r, t, addr);
+	} else if (errno != EEXIST && errno != ENOENT && errno != EINVAL) {
 		us_warn_once("filling", addr, errno);
+	}
 }
 
 static void us_handle(int fd, const struct uffd_msg *m)
