@@ -98,7 +98,10 @@ static void ranges_past_the_region(void)
 	EXPECT_ERR(ww_get(t, 16 * P, 0, pages, &count), -EINVAL);
 	EXPECT_ERR(ww_get(t + 7 * P, P + 1, WW_GET_RESET, pages, &count), -EINVAL);	/* (end-P, P+1) */
 	EXPECT_ERR(ww_get(t - P, 2 * P, WW_GET_RESET, pages, &count), -EINVAL);	/* starts before */
-	EXPECT_ERR(ww_get(t + 8 * P, P, 0, pages, &count), -EINVAL);		/* just after */
+	/* Just after: refused, unless another region happens to start there
+	 * (mmap places regions next to each other), which is then legal. */
+	if (ww_region_info(t + 8 * P, NULL, NULL, NULL) == -ENOENT)
+		EXPECT_ERR(ww_get(t + 8 * P, P, 0, pages, &count), -EINVAL);
 	EXPECT_ERR(ww_reset(t, 8 * P + 1), -EINVAL);
 	EXPECT_ERR(ww_reset(t - 1, 2), -EINVAL);
 	EXPECT_ERR(ww_commit(t + 4 * P, 5 * P, RW), -EINVAL);
