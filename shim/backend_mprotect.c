@@ -5,9 +5,20 @@
  * a dirty bitmap (tracker_bitmap.h).  Works on any kernel; costs a signal per
  * first write after a reset and VMAs per isolated dirty page.
  *
- * Known limitation: a system call writing into a clean page (read(2) into a
- * watched buffer) fails with EFAULT, because the kernel does not go through
- * the signal handler.
+ * Known limitations:
+ * - A system call writing into a clean page (read(2) into a watched buffer)
+ *   fails with EFAULT: the kernel does not go through the signal handler.
+ * - Documented over-reports.  (1) vm.max_map_count: when mprotect fails with
+ *   ENOMEM the handler opens a wider span (see mp_widen) and reports all of
+ *   it; counted in overreported_pages and enomem_widenings.  (2) A page is
+ *   marked when its write is allowed, before the write executes: if that
+ *   write then fails (a poisoned page raising SIGBUS, UFFDIO_POISON or
+ *   hardware poison), the page is reported though never written.  Not
+ *   counted: the library does not see the failure.  Both are over-reports,
+ *   never losses.
+ * - A SIGSEGV handler the program installs after the first region replaces
+ *   ours (chaining is the program's business then), as with any library
+ *   that tracks writes with signals.
  */
 #include "config.h"
 
