@@ -164,7 +164,8 @@ int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 /* Mark [addr, addr+size) clean.  Same range rules as ww_get. */
 int ww_reset(void *addr, size_t size);
 
-/* Region containing addr: base, size and backend (any pointer may be NULL).
+/* Region containing addr: base, size and backend (any pointer may be NULL;
+ * WW_BACKEND_AUTO for a WW_ALLOC_NO_WATCH allocation, which is not watched).
  * Returns 0 or -ENOENT. */
 int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend *backend);
 
