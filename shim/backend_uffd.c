@@ -61,7 +61,7 @@ static const char *uffd_unavailable(void)
 static int open_fds_locked(void)
 {
 	if (uffd < 0) {
-		int fd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, NULL, NULL);
+		int fd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, false, NULL, NULL);
 
 		if (fd < 0) {
 			WW_WARN("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));

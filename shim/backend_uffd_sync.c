@@ -58,27 +58,12 @@ bool ww_uffd_sync_handles_kernel_faults(void)
  * A uffd with the API done for US_FEATURES.  /dev/userfaultfd first: a fd
  * made there handles faults taken in the kernel too (read(2) into a clean
  * page), where the unprivileged UFFD_USER_MODE_ONLY syscall fails them with
- * EFAULT.  Then the common path (probe.c).
+ * EFAULT.
  */
 static int us_open(bool *kernel_faults)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = US_FEATURES };
-	int dev, fd, via_dev = 0;
+	int via_dev = 0, fd = ww_uffd_open(US_FEATURES, true, NULL, &via_dev);
 
-	dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (dev >= 0) {
-		fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
-		close(dev);
-		if (fd >= 0) {
-			if (ww_sys_ioctl(fd, UFFDIO_API, &api) == 0) {
-				*kernel_faults = true;
-				return fd;
-			}
-			close(fd);
-		}
-		WW_DEBUG("uffd-sync: /dev/userfaultfd: %s", strerror(errno));
-	}
-	fd = ww_uffd_open(US_FEATURES, NULL, &via_dev);
 	*kernel_faults = via_dev;
 	return fd;
 }
@@ -123,7 +108,7 @@ static void us_probe(void)
 	void *page;
 	int fd, err;
 
-	fd = ww_uffd_open(0, &offered, NULL);	/* throwaway: API only once per fd */
+	fd = ww_uffd_open(0, false, &offered, NULL);	/* throwaway: API only once per fd */
 	if (fd < 0) {
 		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
 		goto out;

@@ -149,8 +149,9 @@ WW_HIDDEN extern const struct ww_backend_ops ww_backend_mprotect;
 WW_HIDDEN extern const struct ww_backend_ops ww_backend_uffd_sync;
 WW_HIDDEN const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b);
 
-/* ---- userfaultfd: fd with UFFDIO_API done for `features`, or -errno (probe.c) */
-WW_HIDDEN int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev);
+/* ---- userfaultfd: fd with UFFDIO_API done for `features`, or -errno (probe.c).
+ * prefer_dev: try /dev/userfaultfd first (its fds handle kernel faults too). */
+WW_HIDDEN int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via_dev);
 
 /* ---- one-time init (page size, env, fork handlers); idempotent, thread-safe */
 WW_HIDDEN void ww_init(void);

@@ -17,34 +17,50 @@
 #include "internal.h"
 #include "ww-compat.h"
 
+/* userfaultfd(2) with UFFD_USER_MODE_ONLY (unprivileged since 5.11; faults
+ * taken inside the kernel, such as read(2) into a protected page, fail). */
+static int uffd_via_syscall(void)
+{
+	int fd = ww_sys_userfaultfd(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* /dev/userfaultfd (allowed by its file mode; handles kernel faults too). */
+static int uffd_via_dev(void)
+{
+	int dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC), fd, err;
+
+	if (dev < 0)
+		return -errno;
+	fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
+	err = errno;
+	close(dev);
+	return fd < 0 ? -err : fd;
+}
+
 /*
- * A userfaultfd with the API handshake done for `features`.  Tries the
- * syscall with UFFD_USER_MODE_ONLY (allowed unprivileged since 5.11), then
- * /dev/userfaultfd (allowed by file permissions).  Returns the fd or -errno
- * of the most telling failure; *offered (may be NULL) gets the kernel's
- * feature set, *via_dev whether /dev/userfaultfd was used.
+ * A userfaultfd with the API handshake done for `features`, made through the
+ * syscall or /dev/userfaultfd (prefer_dev: that one first), whichever works.
+ * Returns the fd or -errno of the first way's failure (the telling one);
+ * *offered (may be NULL) gets the kernel's feature set, *via_dev (may be
+ * NULL) whether /dev/userfaultfd made it.
  */
-int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev)
+int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via_dev)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int fd, err;
+	int (*first)(void) = prefer_dev ? uffd_via_dev : uffd_via_syscall;
+	int (*second)(void) = prefer_dev ? uffd_via_syscall : uffd_via_dev;
+	int fd = first(), err;
+	bool dev = prefer_dev;
 
-	fd = ww_sys_userfaultfd(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	err = errno;
-	if (via_dev)
-		*via_dev = 0;
 	if (fd < 0) {
-		int dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+		int fd2 = second();
 
-		if (dev < 0)
-			return -err;	/* the syscall's reason is the useful one */
-		fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
-		err = errno;
-		close(dev);
-		if (fd < 0)
-			return -err;
-		if (via_dev)
-			*via_dev = 1;
+		if (fd2 < 0)
+			return fd;
+		fd = fd2;
+		dev = !prefer_dev;
 	}
 	if (ww_sys_ioctl(fd, UFFDIO_API, &api) < 0) {
 		err = errno;
@@ -53,6 +69,8 @@ int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev)
 	}
 	if (offered)
 		*offered = api.features;
+	if (via_dev)
+		*via_dev = dev;
 	return fd;
 }
 
@@ -60,7 +78,7 @@ int ww_uffd_open(uint64_t features, uint64_t *offered, int *via_dev)
  * (on a throwaway fd: a second UFFDIO_API on one fd fails). */
 static int probe_uffd_features(struct ww_probe *p)
 {
-	int fd = ww_uffd_open(0, &p->uffd_features, &p->uffd_via_dev);
+	int fd = ww_uffd_open(0, false, &p->uffd_features, &p->uffd_via_dev);
 
 	if (fd < 0)
 		return -fd;
@@ -101,7 +119,7 @@ static int probe_async_pipeline(void)
 	int uffd, pagemap = -1, err = 0, n1, n2;
 	char *page;
 
-	uffd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, NULL, NULL);
+	uffd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, false, NULL, NULL);
 	if (uffd < 0)
 		return -uffd;
 	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
