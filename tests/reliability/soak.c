@@ -7,7 +7,8 @@
  * Shared regions (one set per backend) take concurrent writes and
  * get-and-resets from all threads; each thread also churns private regions
  * (alloc, commit, write, protect, decommit, get, free) to stress the region
- * table, the signal path and the allocator.
+ * table, the signal path and the allocator, checking them after every
+ * operation.
  *
  * Loss check, per shared page: a writer reads the region's count of
  * completed get-and-resets s BEFORE its store; such a write may only be
@@ -107,14 +108,47 @@ static void shared_get(struct shared *sh, unsigned *seed, bool all)
 	pthread_mutex_unlock(&sh->get_lock);
 }
 
-/* A private region's whole life, with random operations in between. */
-static void churn(unsigned *seed)
+/* Compare a private region with what its owner wrote (get, with reset or
+ * not); on a difference print the region's backend and operations. */
+static void check_private(char *base, size_t npages, bool *written, bool reset,
+			  enum ww_backend backend, char (*log)[40], int nops)
 {
 	static __thread void *pages[64];
-	size_t npages = 1 + (size_t)rand_r(seed) % 64, size = npages * P, count;
+	size_t count = 64;
+	int ret = ww_get(base, npages * P, reset ? WW_GET_RESET : 0, pages, &count);
+
+	if (ret) {
+		fail("private ww_get", ret);
+		return;
+	}
+	for (size_t k = 0, j = 0; j < npages; j++) {
+		bool got = k < count && pages[k] == base + j * P;
+
+		if (got != written[j]) {
+			fprintf(stderr, "soak: %s: private region of %zu pages, page %zu reported=%d written=%d; ops:",
+				ww_backend_name(backend), npages, j, got, written[j]);
+			for (int op = 0; op < nops; op++)
+				fprintf(stderr, " [%s]", log[op]);
+			fputc('\n', stderr);
+			atomic_fetch_add(&errors, 1);
+		}
+		k += got;
+		if (reset)
+			written[j] = false;
+	}
+}
+
+/*
+ * A private region's whole life, with random operations in between, each
+ * followed by a check without reset: a difference names the operation.
+ */
+static void churn(unsigned *seed)
+{
+	static const char *const names[] = { "write", "write", "protect", "decommit", "get" };
+	size_t npages = 1 + (size_t)rand_r(seed) % 64, size = npages * P;
 	char *base = NULL;
 	bool written[64] = { false };
-	char log[16][40];	/* this region's operations, for the report */
+	char log[16][40];
 	enum ww_backend backend = WW_BACKEND_AUTO;
 	int ret = ww_alloc((void **)&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE);
 
@@ -127,8 +161,7 @@ static void churn(unsigned *seed)
 		size_t i = (size_t)rand_r(seed) % npages;
 		int what = rand_r(seed) % 5;
 
-		snprintf(log[op], sizeof(log[op]), "%s page %zu",
-			 (const char *[]){ "write", "write", "protect", "decommit", "get" }[what], i);
+		snprintf(log[op], sizeof(log[op]), "%s page %zu", names[what], i);
 		switch (what) {
 		case 0:
 		case 1:
@@ -147,28 +180,10 @@ static void churn(unsigned *seed)
 			written[i] = false;
 			break;
 		case 4:
-			count = 64;
-			ret = ww_get(base, size, WW_GET_RESET, pages, &count);
-			if (ret) {
-				fail("private ww_get", ret);
-				break;
-			}
-			for (size_t k = 0, j = 0; j < npages; j++) {
-				bool got = k < count && pages[k] == base + j * P;
-
-				if (got != written[j]) {
-					fprintf(stderr, "soak: %s: private region of %zu pages, page %zu reported=%d written=%d; ops:",
-						ww_backend_name(backend), npages, j, got, written[j]);
-					for (int k2 = 0; k2 <= op; k2++)
-						fprintf(stderr, " [%s]", log[k2]);
-					fputc('\n', stderr);
-					atomic_fetch_add(&errors, 1);
-				}
-				k += got;
-				written[j] = false;
-			}
+			check_private(base, npages, written, true, backend, log, op + 1);
 			break;
 		}
+		check_private(base, npages, written, false, backend, log, op + 1);
 	}
 	if ((ret = ww_free(base)))
 		fail("ww_free", ret);
