@@ -9,8 +9,12 @@
  * mprotect: mprotect keeps the pte's uffd-wp bit.
  *
  * Lossless because the handler un-protects (DONTWAKE), THEN sets the bit,
- * THEN wakes, while a reset clears the bit THEN write-protects: the writer
- * cannot write before its page's bit is set.
+ * THEN wakes, while a reset clears the bit THEN write-protects.  DONTWAKE
+ * does not hold every writer (handle_userfault re-checks the pte before it
+ * sleeps), so a store may complete between the un-protect and the bit: the
+ * two are done under us_mark_lock, and get/reset pass through that lock
+ * first.  A store completed before a get started was then marked before the
+ * get reads the bitmap (reliability finding F4).
  *
  * Needs UFFD_FEATURE_WP_UNPOPULATED (6.4): without it, never-touched pages
  * cannot be write-protected and their first write would go unseen.  Ranges
@@ -41,6 +45,8 @@
  * lock exclusively, and so does fork, so the lock is free at fork). */
 static pthread_mutex_t us_lock = PTHREAD_MUTEX_INITIALIZER;
 static int us_fd = -1;			/* the process's uffd, -1 until first attach */
+/* Held by the handler from un-protect to mark; get/reset wait for it. */
+static pthread_mutex_t us_mark_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool us_kernel_faults;	/* us_fd also resolves kernel-mode faults */
 
 static const void *us_zero;		/* a page of zeros, source of UFFDIO_COPY */
@@ -169,19 +175,34 @@ static void us_warn_once(const char *what, uintptr_t addr, int err)
 		WW_WARN("uffd-sync: %s %#lx failed: %s", what, (unsigned long)addr, strerror(err));
 }
 
-/* un-protect, THEN record, THEN (caller) let the writer go */
+/* un-protect, THEN record (one step for get/reset: us_mark_lock), THEN
+ * (caller) let the writer go */
 static void us_handle_wp(int fd, struct ww_region *r, struct ww_tracker *t, uintptr_t addr)
 {
-	if (us_ioctl_wp(fd, addr, ww_page_size, UFFDIO_WRITEPROTECT_MODE_DONTWAKE) == 0) {
-		if (t) {
-			ww_bit_set(t->dirty, ww_page_index(r, addr));
+	int ret, err;
+
+	pthread_mutex_lock(&us_mark_lock);
+	ret = us_ioctl_wp(fd, addr, ww_page_size, UFFDIO_WRITEPROTECT_MODE_DONTWAKE);
+	err = errno;
+	if (ret == 0 && t)
+		ww_bit_set(t->dirty, ww_page_index(r, addr));
+	pthread_mutex_unlock(&us_mark_lock);
+	if (ret == 0) {
+		if (t)
 			WW_STAT_ADD(faults_handled, 1);
-		}
-	} else if (errno != ENOENT && errno != EINVAL) {
+	} else if (err != ENOENT && err != EINVAL) {
 		/* ENOENT/EINVAL: unregistered meanwhile.  Else the writer
 		 * faults again and we retry. */
-		us_warn_once("un-protecting", addr, errno);
+		us_warn_once("un-protecting", addr, err);
 	}
+}
+
+/* Let an un-protect-and-mark in progress finish: every store completed
+ * before this call is in the bitmap after it. */
+static void us_mark_barrier(void)
+{
+	pthread_mutex_lock(&us_mark_lock);
+	pthread_mutex_unlock(&us_mark_lock);
 }
 
 /*
@@ -497,12 +518,14 @@ static const struct ww_rearm us_rearm_ops = {
 static int us_get(struct ww_region *r, size_t first, size_t last, bool reset,
 		  void **pages, size_t *count)
 {
+	us_mark_barrier();
 	return ww_tracker_get(r, ww_tracker_of(r), &us_rearm_ops, first, last, reset,
 			      pages, count);
 }
 
 static int us_reset(struct ww_region *r, size_t first, size_t last)
 {
+	us_mark_barrier();
 	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
 }
 
@@ -539,6 +562,7 @@ static void us_fork_child(void)
 	bool failed = false;
 
 	pthread_mutex_init(&us_lock, NULL);
+	pthread_mutex_init(&us_mark_lock, NULL);	/* the parent's handler may hold it */
 	if (us_fd < 0)
 		return;
 	close(us_fd);
