@@ -47,8 +47,10 @@ void sysinfo_fill(struct bench *b)
 	f = fopen("/proc/loadavg", "r");
 	if (f) {
 		/* other load on the machine makes every number noisier: say so */
-		if (fgets(line, sizeof(line), f))
-			snprintf(b->load_start, sizeof(b->load_start), "%.*s", 14, line);
+		double l1, l5, l15;
+
+		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+			snprintf(b->load_start, sizeof(b->load_start), "%.2f %.2f %.2f", l1, l5, l15);
 		fclose(f);
 	}
 	if (uname(&u) == 0)
