@@ -22,27 +22,18 @@
 static const char *plain_unavailable(void) { return NULL; }
 static int plain_attach(struct ww_region *r) { return 0; }
 static void plain_detach(struct ww_region *r) {}
-static int plain_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
-{
-	if (ww_sys_mprotect((void *)ww_page_addr(r, first), (last - first) << ww_page_shift, prot) < 0)
-		return -errno;
-	return 0;
-}
 static int plain_decommit(struct ww_region *r, size_t first, size_t last)
 {
-	void *addr = (void *)ww_page_addr(r, first);
-	size_t len = (last - first) << ww_page_shift;
+	int ret = ww_region_drop(r, first, last);
 
-	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0 || ww_sys_mprotect(addr, len, PROT_NONE) < 0)
-		return -errno;
-	return 0;
+	return ret ? ret : ww_region_mprotect(r, first, last, PROT_NONE);
 }
 static void plain_fork_child(void) {}
 
 static const struct ww_backend_ops plain_ops = {
 	.kind = WW_BACKEND_COUNT, .name = "none",
 	.unavailable = plain_unavailable, .attach = plain_attach, .detach = plain_detach,
-	.commit = plain_mprotect, .decommit = plain_decommit, .protect = plain_mprotect,
+	.commit = ww_region_mprotect, .decommit = plain_decommit, .protect = ww_region_mprotect,
 	.fork_child = plain_fork_child,
 };
 

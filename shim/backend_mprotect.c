@@ -40,16 +40,6 @@ static pthread_mutex_t mp_install_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Set by the signal handler, which cannot log; reported by the next call. */
 static atomic_bool mp_widened, mp_widen_logged;
 
-static void *page_ptr(const struct ww_region *r, size_t i)
-{
-	return (void *)ww_page_addr(r, i);
-}
-
-static size_t pages_len(size_t n)
-{
-	return n << ww_page_shift;
-}
-
 static int page_prot(const struct ww_region *r, size_t i)
 {
 	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
@@ -77,7 +67,7 @@ static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first
 	bool was_dirty;
 	size_t fresh;
 
-	if (ww_sys_mprotect(page_ptr(r, first), pages_len(last - first), prot) < 0)
+	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0)
 		return false;
 	was_dirty = ww_tracker_test(t, fault);
 	fresh = ww_tracker_mark(t, first, last);
@@ -316,11 +306,11 @@ static int mp_apply(struct ww_region *r, struct ww_tracker *t, size_t first, siz
 
 		for (j = i + 1; j < last && target(r, t, j, arg) == p; j++)
 			;
-		if (p >= 0 && ww_sys_mprotect(page_ptr(r, i), pages_len(j - i), p) < 0) {
+		if (p >= 0 && ww_sys_mprotect(ww_page_ptr(r, i), ww_pages_len(j - i), p) < 0) {
 			int err = errno;
 
-			WW_WARN("mprotect: mprotect(%p, %zu, %d) failed: %s", page_ptr(r, i),
-				pages_len(j - i), p, strerror(err));
+			WW_WARN("mprotect: mprotect(%p, %zu, %d) failed: %s", ww_page_ptr(r, i),
+				ww_pages_len(j - i), p, strerror(err));
 			return -err;
 		}
 		i = j;
@@ -430,18 +420,15 @@ static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	void *p = page_ptr(r, first);
-	size_t len = pages_len(last - first);
+	int err;
 
 	if (!t)
 		return -EINVAL;
-	if (ww_sys_madvise(p, len, MADV_DONTNEED) < 0 ||
-	    ww_sys_mprotect(p, len, PROT_NONE) < 0) {
-		int err = errno;
-
-		WW_WARN("mprotect: decommit of %p+%zu failed: %s", p, len, strerror(err));
-		return -err;
-	}
+	err = ww_region_drop(r, first, last);
+	if (!err)
+		err = ww_region_mprotect(r, first, last, PROT_NONE);
+	if (err)
+		return err;
 	/* Windows: a decommitted page reads clean once recommitted */
 	ww_tracker_clear(t, first, last);
 	return 0;
@@ -462,7 +449,7 @@ static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)
 {
-	return ww_sys_mprotect(page_ptr(r, first), pages_len(last - first),
+	return ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first),
 			       clean_prot(page_prot(r, first)));
 }
 

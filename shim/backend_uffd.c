@@ -197,17 +197,16 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 
 	if (ret || r->external)	/* external: the caller has applied prot */
 		return ret;
-	if (ww_sys_mprotect((void *)ww_page_addr(r, first), (last - first) << ww_page_shift, prot) < 0)
-		return -errno;
-	return 0;
+	return ww_region_mprotect(r, first, last, prot);
 }
 
 static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg);
 
 static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 {
-	void *addr = (void *)ww_page_addr(r, first);
-	size_t len = (last - first) << ww_page_shift;
+	void *addr = ww_page_ptr(r, first);
+	size_t len = ww_pages_len(last - first);
+	int ret;
 
 	/* External: the caller mapped a fresh PROT_NONE range over the pages
 	 * (Wine's decommit), which dropped its registration: register it
@@ -219,25 +218,13 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	}
 	/* The dropped pages read "written" to the kernel; they are masked as
 	 * uncommitted and protected again on recommit (Windows: clean). */
-	if (ww_sys_madvise(addr, len, MADV_DONTNEED) < 0)
-		return -errno;
-	if (ww_sys_mprotect(addr, len, PROT_NONE) < 0) {
-		int err = errno;
-
-		/* The pages stay committed, their contents are gone: let them
-		 * read clean again, nobody wrote the zeros. */
+	ret = ww_region_drop(r, first, last);
+	if (ret)
+		return ret;
+	ret = ww_region_mprotect(r, first, last, PROT_NONE);
+	if (ret)	/* still committed, contents gone: nobody wrote the zeros */
 		reset_run(r, first, last, NULL);
-		return -err;
-	}
-	return 0;
-}
-
-static int uffd_protect(struct ww_region *r, size_t first, size_t last, int prot)
-{
-	/* mprotect keeps the uffd-wp bit: written state is untouched. */
-	if (ww_sys_mprotect((void *)ww_page_addr(r, first), (last - first) << ww_page_shift, prot) < 0)
-		return -errno;
-	return 0;
+	return ret;
 }
 
 /*
@@ -410,7 +397,7 @@ const struct ww_backend_ops ww_backend_uffd = {
 	.detach = uffd_detach,
 	.commit = uffd_commit,
 	.decommit = uffd_decommit,
-	.protect = uffd_protect,
+	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit: state untouched */
 	.get = uffd_get,
 	.reset = uffd_reset,
 	.fork_child = uffd_fork_child,

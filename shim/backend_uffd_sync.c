@@ -350,19 +350,9 @@ static int us_start(void)
 
 /* ---------------------------------------------------------------------- */
 
-static void *page_ptr(const struct ww_region *r, size_t i)
-{
-	return (void *)ww_page_addr(r, i);
-}
-
-static size_t pages_len(size_t n)
-{
-	return n << ww_page_shift;
-}
-
 static int us_wp_pages(struct ww_region *r, size_t first, size_t last)
 {
-	if (us_ioctl_wp(us_fd, ww_page_addr(r, first), pages_len(last - first),
+	if (us_ioctl_wp(us_fd, ww_page_addr(r, first), ww_pages_len(last - first),
 			UFFDIO_WRITEPROTECT_MODE_WP) < 0)
 		return -1;
 	return 0;
@@ -383,8 +373,8 @@ static int us_wp_runs(struct ww_region *r, size_t first, size_t last, bool commi
 		if (us_wp_pages(r, a, b) < 0) {
 			int err = errno;
 
-			WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", page_ptr(r, a),
-				pages_len(b - a), strerror(err));
+			WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
+				ww_pages_len(b - a), strerror(err));
 			return -err;
 		}
 		a = b;
@@ -446,17 +436,6 @@ static void us_release(struct ww_region *r)
 	ww_tracker_free(t);
 }
 
-static int us_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
-{
-	if (ww_sys_mprotect(page_ptr(r, first), pages_len(last - first), prot) < 0) {
-		int err = errno;
-
-		WW_WARN("uffd-sync: mprotect(%p, %#zx, %d): %s", page_ptr(r, first),
-			pages_len(last - first), prot, strerror(err));
-		return -err;
-	}
-	return 0;
-}
 
 static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
@@ -473,35 +452,25 @@ static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 		ww_tracker_clear(t, a, b);
 	}
 	err = us_wp_runs(r, first, last, false);
-	return err ? err : us_mprotect(r, first, last, prot);
+	return err ? err : ww_region_mprotect(r, first, last, prot);
 }
 
 static int us_decommit(struct ww_region *r, size_t first, size_t last)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	void *p = page_ptr(r, first);
-	size_t len = pages_len(last - first);
 	int err;
 
 	if (!t)
 		return -EINVAL;
 	/* DONTNEED drops the ptes with their uffd-wp state (anonymous memory);
 	 * commit write-protects the pages again */
-	if (ww_sys_madvise(p, len, MADV_DONTNEED) < 0) {
-		err = errno;
-		WW_WARN("uffd-sync: MADV_DONTNEED %p+%#zx: %s", p, len, strerror(err));
-		return -err;
-	}
-	err = us_mprotect(r, first, last, PROT_NONE);
+	err = ww_region_drop(r, first, last);
+	if (!err)
+		err = ww_region_mprotect(r, first, last, PROT_NONE);
 	if (err)
 		return err;
 	ww_tracker_clear(t, first, last);
 	return 0;
-}
-
-static int us_protect(struct ww_region *r, size_t first, size_t last, int prot)
-{
-	return us_mprotect(r, first, last, prot);
 }
 
 static int us_rearm(struct ww_region *r, size_t first, size_t last)
@@ -584,7 +553,7 @@ const struct ww_backend_ops ww_backend_uffd_sync = {
 	.release = us_release,
 	.commit = us_commit,
 	.decommit = us_decommit,
-	.protect = us_protect,
+	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit */
 	.get = us_get,
 	.reset = us_reset,
 	.fork_child = us_fork_child,

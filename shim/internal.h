@@ -72,6 +72,21 @@ static inline uintptr_t ww_page_addr(const struct ww_region *r, size_t index)
 {
 	return r->base + (index << ww_page_shift);
 }
+static inline void *ww_page_ptr(const struct ww_region *r, size_t index)
+{
+	return (void *)ww_page_addr(r, index);
+}
+static inline size_t ww_pages_len(size_t npages)
+{
+	return npages << ww_page_shift;
+}
+
+/* mprotect pages [first, last) of r; 0 or -errno (logged).  The signature
+ * of ops->commit / ops->protect, for backends with nothing else to do. */
+WW_HIDDEN int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot);
+/* Drop the contents of pages [first, last) (MADV_DONTNEED); 0 or -errno
+ * (logged).  Decommit = this, then PROT_NONE. */
+WW_HIDDEN int ww_region_drop(struct ww_region *r, size_t first, size_t last);
 
 /*
  * The region table.  API calls take the table lock (shared for get/reset,
