@@ -22,6 +22,7 @@ struct options {
 	unsigned rows;			/* bitmask of enum row */
 	unsigned workloads;		/* bitmask of enum workload */
 	unsigned sparse_n, gc_rounds;
+	uint64_t chunk_bytes;		/* clr: reset chunk; 0 = 128 MiB */
 	double timeout, wine_timeout;	/* seconds per cell; 0 = mode default */
 	const char *json, *csv, *plot_dir;
 	int no_plot, no_wine;

@@ -28,6 +28,15 @@ void cell_label(const struct cell_spec *s, char *buf, size_t len)
 	case WL_THREADS:
 		snprintf(buf, len, "threads %uw", s->threads);
 		break;
+	case WL_GC_SECTIONS:	/* cycles x share of sections written */
+		snprintf(buf, len, "gc-sections %ux%g%%", s->gc_rounds, s->fraction * 100);
+		break;
+	case WL_CLR:		/* background GCs x share of pages written */
+		snprintf(buf, len, "clr %ux%g%%", s->gc_rounds, s->fraction * 100);
+		break;
+	case WL_CAPTURE:
+		snprintf(buf, len, "capture %u frames", s->gc_rounds);
+		break;
 	default:
 		snprintf(buf, len, "%s", workload_names[s->wl]);
 	}
