@@ -244,8 +244,10 @@ void report_ratios(const struct bench *b, FILE *f)
 		prev = &r->spec;
 		cell_label(&r->spec, wl, sizeof(wl));
 		size_label(&r->spec, sz, sizeof(sz));
-		fmt_ratio(c1, sizeof(c1), ratio(result_median(r, M_WRITE_PER_PAGE),
-						result_median(fresh, M_WRITE_PER_PAGE)));
+		/* sections are populated before the cycles: none-fresh's stores
+		 * there are plain stores, not minor faults */
+		fmt_ratio(c1, sizeof(c1), r->spec.wl == WL_GC_SECTIONS || r->spec.wl == WL_CAPTURE ? NAN :
+			  ratio(result_median(r, M_WRITE_PER_PAGE), result_median(fresh, M_WRITE_PER_PAGE)));
 		fmt_ratio(c2, sizeof(c2), r->row == ROW_RAW_SCAN ? NAN :
 			  ratio(result_median(r, M_WRITE_PER_PAGE), result_median(raw, M_WRITE_PER_PAGE)));
 		fmt_ratio(c3, sizeof(c3), r->row == ROW_RAW_SCAN ? NAN :

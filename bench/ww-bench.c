@@ -138,6 +138,7 @@ int main(int argc, char **argv)
 
 	report_table(&b, stdout);
 	report_ratios(&b, stdout);
+	report_calls(&b, stdout);
 	report_targets(&b, stdout);
 	fflush(stdout);
 	if (b.opt.json && report_json(&b, b.opt.json))
