@@ -21,6 +21,7 @@ void options_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: ww-bench [OPTION]...\n"
+"       ww-bench compare OLD.json NEW.json\n"
 "Compare write-watch implementations on the same workloads: the library's\n"
 "backends (uffd-async, uffd-sync, mprotect), soft-dirty, two floors (none,\n"
 "none-fresh, raw-scan) and Wine's own GetWriteWatch (wine-builtin, wine-shim).\n"

@@ -7,6 +7,7 @@
  * rows of a group are measured under the same conditions.
  */
 #include "config.h"
+#include "compare.h"
 #include "harness.h"
 
 #include <stdlib.h>
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 	int nspecs, total = 0, fails = 0, pr;
 	uint64_t t_group, t_start = plat_now_ns();
 
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return compare_main(argc - 1, argv + 1);
 	memset(&b, 0, sizeof(b));
 	if (options_parse(&b.opt, argc, argv))
 		return 2;
