@@ -18,7 +18,7 @@ if [ "$status" -gt 1 ] || [ ! -s "$tmp/table.txt" ]; then
 	echo "mkdocs.sh: ww-bench failed ($status); docs left unchanged" >&2
 	exit 1
 fi
-for png in ww-bench-size.png ww-bench-fraction.png; do
+for png in ww-bench-size.png ww-bench-fraction.png ww-bench-bars.png; do
 	if [ -f "$tmp/$png" ]; then
 		cp "$tmp/$png" "$docs/$png"
 	else
