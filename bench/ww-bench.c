@@ -38,7 +38,7 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
  * need: uffd-async (the reference), mprotect (must complete) and
  * wine-builtin (livelocks).  Every fresh 1 GiB region costs
  * about a second to populate here, and through Wine's fault path ~6 s, so
- * the other rows would break the two-minute budget.  The full set runs all.
+ * the other rows would break the three-minute budget.  The full set runs all.
  */
 static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 {
