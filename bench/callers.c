@@ -207,8 +207,25 @@ static int alloc_sections(struct ctx *c, const struct sections *sec)
 	return 0;
 }
 
-int rep_gc_sections(struct ctx *c, int rep)
+/* The pages of section i written in cycle r, into c->idx; 0 = untouched. */
+static size_t section_writes(struct ctx *c, const struct sections *sec, unsigned r, size_t i)
 {
+	if (c->s->wl == WL_CAPTURE)	/* every page, every frame */
+		return pattern_all(c->idx, sec->sizes[i]);
+	if (!section_touched(c->s, r, i))
+		return 0;
+	return pattern_random(c->idx, c->scratch, sec->sizes[i], 1.0 / SECTION_PAGE_SHARE,
+			      c->s->seed + r * 31u + i);
+}
+
+/*
+ * gc-sections and capture: per cycle (frame) the writes, then a get-and-reset
+ * of every section: bdwgc's 2048-entry buffer, again while it comes back
+ * full; a capture tool's one call per buffer, sized to the buffer.
+ */
+int rep_sections(struct ctx *c, int rep)
+{
+	int gc = c->s->wl == WL_GC_SECTIONS;
 	struct sections sec = { 0 };
 	struct call_times ct = { 0 };
 	uint64_t wns = 0, dirty = 0;
@@ -223,15 +240,10 @@ int rep_gc_sections(struct ctx *c, int rep)
 	for (unsigned r = 0; r < c->s->gc_rounds; r++) {
 		want_clear(c);
 		ctx_phase(c, "writes");
-		/* the mutator: a few pages in some sections */
 		for (size_t i = 0; i < sec.n; i++) {
-			size_t k;
+			size_t k = section_writes(c, &sec, r, i);
 			uint64_t t0;
 
-			if (!section_touched(c->s, r, i))
-				continue;
-			k = pattern_random(c->idx, c->scratch, sec.sizes[i], 1.0 / SECTION_PAGE_SHARE,
-					   c->s->seed + r * 31u + i);
 			for (size_t j = 0; j < k; j++)
 				BIT_SET(c->want, sec.first[i] + c->idx[j]);
 			t0 = plat_now_ns();
@@ -245,17 +257,16 @@ int rep_gc_sections(struct ctx *c, int rep)
 		if (!c->t->tracks)
 			continue;
 		ctx_phase(c, "get");
-		/* the collector: every section, get-and-reset while the buffer fills */
 		for (size_t i = 0; i < sec.n; i++) {
 			struct area *a = &c->areas[i];
-			size_t want = cap_of(c, c->s->gc_buffer), got;
+			size_t want = cap_of(c, gc ? c->s->gc_buffer : sec.sizes[i]), got;
 
 			do {
 				got = want;
 				if (timed_get(c, a, a->base, a->size, 1, &got, &ct))
 					goto out;
 				tally_range(c, a->base, a->size, sec.first[i], c->pages, got);
-			} while (got == want);
+			} while (gc && got == want);
 		}
 		c->lost += missing(c);
 	}
@@ -265,62 +276,6 @@ int rep_gc_sections(struct ctx *c, int rep)
 		call_samples(c, &ct);
 		if (dirty)
 			ctx_sample(c, M_GET_RESET_PER_PAGE, (double)ct.ns / (double)dirty);
-		ctx_sample(c, M_GET_RESET_TOTAL, (double)ct.ns);
-	}
-	ret = 0;
-out:
-	sections_done(c, &sec);
-	return ret;
-}
-
-int rep_capture(struct ctx *c, int rep)
-{
-	struct sections sec = { 0 };
-	struct call_times ct = { 0 };
-	uint64_t wns = 0, dirty = 0;
-	long pte0, vma0;
-	int ret = -1;
-
-	if (sections_plan(c, &sec))
-		goto out;
-	mem_before(&pte0, &vma0);
-	if (alloc_sections(c, &sec))
-		goto out;
-	for (unsigned r = 0; r < c->s->gc_rounds; r++) {
-		want_clear(c);
-		ctx_phase(c, "writes");
-		for (size_t i = 0; i < sec.n; i++) {
-			size_t k = pattern_all(c->idx, sec.sizes[i]);
-			uint64_t t0;
-
-			for (size_t j = 0; j < k; j++)
-				BIT_SET(c->want, sec.first[i] + j);
-			t0 = plat_now_ns();
-			write_pages(c->areas[i].base, c->idx, k, ((uint64_t)rep << 32) | r);
-			wns += plat_now_ns() - t0;
-			dirty += k;
-			c->written += k;
-		}
-		if (r == 0)
-			mem_after(c, pte0, vma0);
-		if (!c->t->tracks)
-			continue;
-		ctx_phase(c, "get");
-		/* one call per buffer per frame, sized to the buffer */
-		for (size_t i = 0; i < sec.n; i++) {
-			struct area *a = &c->areas[i];
-			size_t got = cap_of(c, sec.sizes[i]);
-
-			if (timed_get(c, a, a->base, a->size, 1, &got, &ct))
-				goto out;
-			tally_range(c, a->base, a->size, sec.first[i], c->pages, got);
-		}
-		c->lost += missing(c);
-	}
-	ctx_sample(c, M_WRITE_PER_PAGE, (double)wns / (double)dirty);
-	if (c->t->tracks) {
-		call_samples(c, &ct);
-		ctx_sample(c, M_GET_RESET_PER_PAGE, (double)ct.ns / (double)dirty);
 		ctx_sample(c, M_GET_RESET_TOTAL, (double)ct.ns);
 	}
 	ret = 0;

@@ -551,13 +551,11 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 			r = rep_threads(&c, &a, rep);
 			break;
 		case WL_GC_SECTIONS:
-			r = rep_gc_sections(&c, rep);
+		case WL_CAPTURE:
+			r = rep_sections(&c, rep);
 			break;
 		case WL_CLR:
 			r = rep_clr(&c, &a, rep);
-			break;
-		case WL_CAPTURE:
-			r = rep_capture(&c, rep);
 			break;
 		default:
 			r = rep_simple(&c, &a, rep);

@@ -43,9 +43,8 @@ int setup_area(struct ctx *c, struct area *a, long *pte0, long *vma0);
 
 /* callers.c: one repetition each; the caller workloads tear down their own
  * sections, clr's single area is torn down by cell_run. */
-int rep_gc_sections(struct ctx *c, int rep);
+int rep_sections(struct ctx *c, int rep);	/* gc-sections, capture */
 int rep_clr(struct ctx *c, struct area *a, int rep);
-int rep_capture(struct ctx *c, int rep);
 /* Sections (buffers) of a caller workload: page counts, sum = the cell's
  * pages; returns how many (at most max). */
 size_t callers_sections(const struct cell_spec *s, uint32_t *pages, size_t max);

@@ -152,7 +152,8 @@ static int skip_value(struct rd *r, int depth)
 	}
 }
 
-static int samples(struct rd *r, struct bench_entry *e)
+/* An array, item() called at each element. */
+static int array(struct rd *r, int (*item)(struct rd *r, void *arg), void *arg)
 {
 	if (expect(r, '['))
 		return -1;
@@ -162,13 +163,8 @@ static int samples(struct rd *r, struct bench_entry *e)
 		return 0;
 	}
 	for (;;) {
-		double v;
-		int null;
-
-		if (number(r, &v, &null))
+		if (item(r, arg))
 			return -1;
-		if (!null && e->nsamples < CMP_MAX_SAMPLES)
-			e->samples[e->nsamples++] = v;
 		ws(r);
 		if (*r->p == ',') {
 			r->p++;
@@ -178,7 +174,20 @@ static int samples(struct rd *r, struct bench_entry *e)
 	}
 }
 
-static int entry(struct rd *r)
+static int sample(struct rd *r, void *arg)
+{
+	struct bench_entry *e = arg;
+	double v;
+	int null;
+
+	if (number(r, &v, &null))
+		return -1;
+	if (!null && e->nsamples < CMP_MAX_SAMPLES)
+		e->samples[e->nsamples++] = v;
+	return 0;
+}
+
+static int entry(struct rd *r, void *unused)
 {
 	struct bench_file *f = r->out;
 	struct bench_entry e = { .reps = -1 };
@@ -216,7 +225,7 @@ static int entry(struct rd *r)
 		else if (!strcmp(key, "reps") && !number(r, &v, &null))
 			e.reps = (int)v;
 		else if (!strcmp(key, "samples"))
-			samples(r, &e);
+			array(r, sample, &e);
 		else
 			skip_value(r, 1);
 		if (r->err)
@@ -247,27 +256,6 @@ static int entry(struct rd *r)
 	return 0;
 }
 
-static int results(struct rd *r)
-{
-	if (expect(r, '['))
-		return -1;
-	ws(r);
-	if (*r->p == ']') {
-		r->p++;
-		return 0;
-	}
-	for (;;) {
-		if (entry(r))
-			return -1;
-		ws(r);
-		if (*r->p == ',') {
-			r->p++;
-			continue;
-		}
-		return expect(r, ']');
-	}
-}
-
 static int top(struct rd *r)
 {
 	int have_results = 0;
@@ -282,7 +270,7 @@ static int top(struct rd *r)
 		if (string(r, key, sizeof(key)) || expect(r, ':'))
 			return -1;
 		if (!strcmp(key, "results")) {
-			if (results(r))
+			if (array(r, entry, NULL))
 				return -1;
 			have_results = 1;
 		} else if (!strcmp(key, "machine")) {
