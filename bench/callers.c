@@ -92,6 +92,20 @@ uint64_t callers_dirty(const struct cell_spec *s)
 
 /* ---------------------------------------------------------------------- */
 
+/* The mutator: c->idx[0..k) written in base (whose first page is page number
+ * first of the bitmaps), recorded as wanted; returns the writes' time. */
+static uint64_t timed_writes(struct ctx *c, char *base, size_t first, size_t k, uint64_t stamp)
+{
+	uint64_t t0;
+
+	for (size_t j = 0; j < k; j++)
+		BIT_SET(c->want, first + c->idx[j]);
+	t0 = plat_now_ns();
+	write_pages(base, c->idx, k, stamp);
+	c->written += k;
+	return plat_now_ns() - t0;
+}
+
 struct call_times {
 	uint64_t ns, empty_ns, calls, empty;
 };
@@ -242,15 +256,10 @@ int rep_sections(struct ctx *c, int rep)
 		ctx_phase(c, "writes");
 		for (size_t i = 0; i < sec.n; i++) {
 			size_t k = section_writes(c, &sec, r, i);
-			uint64_t t0;
 
-			for (size_t j = 0; j < k; j++)
-				BIT_SET(c->want, sec.first[i] + c->idx[j]);
-			t0 = plat_now_ns();
-			write_pages(c->areas[i].base, c->idx, k, ((uint64_t)rep << 32) | r);
-			wns += plat_now_ns() - t0;
+			wns += timed_writes(c, c->areas[i].base, sec.first[i], k,
+					    ((uint64_t)rep << 32) | r);
 			dirty += k;
-			c->written += k;
 		}
 		if (r == 0)
 			mem_after(c, pte0, vma0);
@@ -328,17 +337,11 @@ int rep_clr(struct ctx *c, struct area *a, int rep)
 	for (unsigned r = 0; r < c->s->gc_rounds; r++) {
 		size_t k = pattern_random(c->idx, c->scratch, c->npages, c->s->fraction,
 					  c->s->seed + r * 7919u);
-		uint64_t t0;
 
 		want_clear(c);
-		for (size_t j = 0; j < k; j++)
-			BIT_SET(c->want, c->idx[j]);
 		ctx_phase(c, "writes");
-		t0 = plat_now_ns();
-		write_pages(a->base, c->idx, k, ((uint64_t)rep << 32) | r);
-		wns += plat_now_ns() - t0;
+		wns += timed_writes(c, a->base, 0, k, ((uint64_t)rep << 32) | r);
 		dirty += k;
-		c->written += k;
 		if (r == 0)
 			mem_after(c, pte0, vma0);
 		if (!c->t->tracks)
