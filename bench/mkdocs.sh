@@ -65,7 +65,7 @@ into the build's `bench/` directory.
 |---|---|
 | `none` | the same stores with no tracking, on populated memory: the cost of the store |
 | `none-fresh` | the same stores on never-touched memory: a plain minor fault, the floor of any write fault; in the caller workloads the untracked floor: its allocation is the `mmap` alone |
-| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd-async`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (`UFFDIO_WRITEPROTECT` over the range) the floor of `ResetWriteWatch` |
+| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd-async`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
 | `uffd-async` | the library, `WW_BACKEND_UFFD` |
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
@@ -103,8 +103,8 @@ work; `none` and `soft-dirty` do not run them):
   of the pages of 36 % of the sections, then calls `GetWriteWatch(RESET)` on
   every section with a 2048-entry buffer, again while the buffer comes back
   full: about 64 % of the calls find no page, as bdwgc's gctest does.
-- `clr` (32-bit CoreCLR background GC): one heap (quick set: 160 MiB, one
-  128 MiB chunk and a tail); each of 2 cycles writes 1 % of the pages, then
+- `clr` (32-bit CoreCLR background GC): one heap (quick set: 132 MiB, one
+  128 MiB chunk and a 4 MiB tail); each of 2 cycles writes 1 % of the pages, then
   per 128 MiB chunk (`--chunk`) calls `GetWriteWatch` without reset with a
   100-entry buffer, moving the start past the last page returned while the
   buffer fills, then `ResetWriteWatch` over the chunk (`reset_per_call`).

@@ -5,7 +5,7 @@
  * Wine 8.0) while staying under three minutes on two cores: about 100 s for
  * the synthetic workloads, about 50 s for the three caller workloads
  * (gc-sections: ~40 sections, 8 cycles, ~320 calls per repetition; clr's
- * 160 MiB heap is one 128 MiB chunk and a 32 MiB tail, the smallest heap
+ * 132 MiB heap is one 128 MiB chunk and a 4 MiB tail, the smallest heap
  * with more than one chunk; populating it, natively and under Wine,
  * dominates).
  */
@@ -24,7 +24,7 @@ static const double full_fractions[] = { 0.001, 0.01, 0.1, 0.5 };
 /* caller workloads: { quick, full... } heap sizes */
 static const uint64_t quick_callers[][1] = {
 	[WL_GC_SECTIONS - WL_GC_SECTIONS] = { 16 * MIB },
-	[WL_CLR - WL_GC_SECTIONS] = { 160 * MIB },
+	[WL_CLR - WL_GC_SECTIONS] = { 132 * MIB },
 	[WL_CAPTURE - WL_GC_SECTIONS] = { 8 * MIB },
 };
 static const uint64_t full_callers[][2] = {
