@@ -77,7 +77,8 @@ static void target_per_call(const struct bench *b, FILE *f)
 	fmt_time(t[3], sizeof(t[3]), raw);
 	fmt_ratio(x[0], sizeof(x[0]), below);
 	fmt_ratio(x[1], sizeof(x[1]), vs_lib);
-	fmt_ratio(x[2], sizeof(x[2]), floor_below);
+	/* three digits: "at most 2.00x" must not read as possible when it is 1.998x */
+	snprintf(x[2], sizeof(x[2]), isnan(floor_below) ? "-" : "%.3fx", floor_below);
 	fmt_ratio(x[3], sizeof(x[3]), vs_raw);
 	fmt_time(e[0], sizeof(e[0]), med(b, ROW_WINE_SHIM, s, M_EMPTY_GET_PER_CALL));
 	fmt_time(e[1], sizeof(e[1]), med(b, ROW_WINE_BUILTIN, s, M_EMPTY_GET_PER_CALL));
