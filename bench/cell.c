@@ -4,7 +4,7 @@
  * brackets only the operation being measured: pattern generation, result
  * checking and /proc sampling happen outside the timed spans.
  */
-#include "cell.h"
+#include "cell_ctx.h"
 #include "pattern.h"
 
 #include <stdarg.h>
@@ -13,12 +13,14 @@
 
 const char *const workload_names[WL_COUNT] = {
 	"dense", "sparse", "random", "gc-cycle", "huge-reserve", "threads",
+	"gc-sections", "clr", "capture",
 };
 
 const char *const metric_names[M_COUNT] = {
 	"setup_total", "setup_per_gib", "write_per_page", "get_per_page",
 	"get_reset_per_page", "get_reset_total", "get_reset_per_gib",
-	"vmpte_delta_kib", "vma_delta",
+	"vmpte_delta_kib", "vma_delta", "get_per_call", "empty_get_per_call",
+	"reset_per_call", "alloc_per_call", "get_calls", "empty_calls",
 };
 
 int workload_from_name(const char *name)
@@ -70,8 +72,22 @@ void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region
 	spec->gc_buffer = 2048;
 	spec->threads = 2;
 	spec->seed = 42;
+	spec->chunk_bytes = 128ull << 20;
 	if (wl == WL_GC_CYCLE)
 		spec->fraction = 0.05;
+	if (wl == WL_GC_SECTIONS) {
+		spec->fraction = 0.36;	/* sections written per cycle: bdwgc's 64% empty calls */
+		spec->gc_rounds = 8;
+	}
+	if (wl == WL_CLR) {
+		spec->fraction = 0.01;
+		spec->gc_buffer = 100;
+		spec->gc_rounds = 2;
+	}
+	if (wl == WL_CAPTURE) {
+		spec->fraction = 1;	/* every page of every buffer, every frame */
+		spec->gc_rounds = 4;
+	}
 	if (wl == WL_HUGE_RESERVE) {
 		spec->commit_bytes = region_bytes < (1ull << 30) ? region_bytes : (1ull << 30);
 		spec->fraction = 0.01;
@@ -82,10 +98,11 @@ int cell_spec_format(const struct cell_spec *s, char *buf, size_t len)
 {
 	return snprintf(buf, len,
 			"wl=%s region=%llu commit=%llu reps=%d n=%u fraction=%.17g rounds=%u "
-			"buffer=%u threads=%u seed=%llu",
+			"buffer=%u threads=%u seed=%llu chunk=%llu",
 			workload_names[s->wl], (unsigned long long)s->region_bytes,
 			(unsigned long long)s->commit_bytes, s->reps, s->sparse_n, s->fraction,
-			s->gc_rounds, s->gc_buffer, s->threads, (unsigned long long)s->seed);
+			s->gc_rounds, s->gc_buffer, s->threads, (unsigned long long)s->seed,
+			(unsigned long long)s->chunk_bytes);
 }
 
 int cell_spec_parse_word(struct cell_spec *s, const char *word)
@@ -121,6 +138,8 @@ int cell_spec_parse_word(struct cell_spec *s, const char *word)
 		s->threads = (unsigned)strtoul(v, NULL, 10);
 	else if (KEY("seed"))
 		s->seed = strtoull(v, NULL, 10);
+	else if (KEY("chunk"))
+		s->chunk_bytes = strtoull(v, NULL, 10);
 	else
 		return -1;
 #undef KEY
@@ -129,62 +148,49 @@ int cell_spec_parse_word(struct cell_spec *s, const char *word)
 
 /* ---------------------------------------------------------------------- */
 
-struct ctx {
-	const struct target *t;
-	const struct cell_spec *s;
-	FILE *out;
-	size_t npages;		/* committed pages: where writes go */
-	size_t rpages;		/* watched pages: what get covers */
-	uint32_t *idx, *scratch;
-	void **pages;
-	size_t cap;
-	uint8_t *want;		/* bitmap over rpages: written this round */
-	uint8_t *seen;		/* bitmap over rpages: reported this round */
-	uint8_t *counts;	/* threads: reports per page */
-	/* running totals for the check line */
-	uint64_t written, reported, lost, over;
-};
-
-#define BIT_SET(b, i) ((b)[(i) >> 3] |= (uint8_t)(1u << ((i) & 7)))
-#define BIT_GET(b, i) (((b)[(i) >> 3] >> ((i) & 7)) & 1u)
-
 /* Milestones, so a repetition that never ends says where it hung. */
-static void phase(struct ctx *c, const char *name)
+void ctx_phase(struct ctx *c, const char *name)
 {
 	fprintf(c->out, "phase %s\n", name);
 	fflush(c->out);
 }
 
-static void sample(struct ctx *c, enum metric m, double v)
+void ctx_sample(struct ctx *c, enum metric m, double v)
 {
 	fprintf(c->out, "sample %s %.1f\n", metric_names[m], v);
 }
 
-static void write_pages(char *base, const uint32_t *idx, size_t k, uint64_t stamp)
+void write_pages(char *base, const uint32_t *idx, size_t k, uint64_t stamp)
 {
 	/* one 8-byte store per page, not at offset 0, so "anywhere in a page" */
 	for (size_t i = 0; i < k; i++)
 		*(volatile uint64_t *)(base + (uint64_t)idx[i] * BENCH_PAGE + 64) = stamp + i;
 }
 
-static void want_pattern(struct ctx *c, const uint32_t *idx, size_t k)
+void want_clear(struct ctx *c)
 {
 	memset(c->want, 0, c->rpages / 8 + 1);
 	memset(c->seen, 0, c->rpages / 8 + 1);
+}
+
+static void want_pattern(struct ctx *c, const uint32_t *idx, size_t k)
+{
+	want_clear(c);
 	for (size_t i = 0; i < k; i++)
 		BIT_SET(c->want, idx[i]);
 }
 
 /* Tally reported pages against want; duplicates and strays are over-reports. */
-static void tally(struct ctx *c, const struct area *a, void **pages, size_t n)
+void tally_range(struct ctx *c, const char *base, uint64_t len, size_t first, void **pages,
+		 size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		uintptr_t off = (uintptr_t)pages[i] - (uintptr_t)a->base;
-		size_t p = off / BENCH_PAGE;
+		uintptr_t off = (uintptr_t)pages[i] - (uintptr_t)base;
+		size_t p = first + off / BENCH_PAGE;
 
 		c->reported++;
-		if ((uintptr_t)pages[i] < (uintptr_t)a->base || off % BENCH_PAGE || p >= c->rpages ||
-		    !BIT_GET(c->want, p) || BIT_GET(c->seen, p)) {
+		if ((uintptr_t)pages[i] < (uintptr_t)base || off % BENCH_PAGE || off >= len ||
+		    p >= c->rpages || !BIT_GET(c->want, p) || BIT_GET(c->seen, p)) {
 			c->over++;
 			continue;
 		}
@@ -192,8 +198,13 @@ static void tally(struct ctx *c, const struct area *a, void **pages, size_t n)
 	}
 }
 
+static void tally(struct ctx *c, const struct area *a, void **pages, size_t n)
+{
+	tally_range(c, a->base, a->size, 0, pages, n);
+}
+
 /* Pages wanted but not seen: lost writes. */
-static uint64_t missing(const struct ctx *c)
+uint64_t missing(const struct ctx *c)
 {
 	uint64_t n = 0;
 
@@ -223,7 +234,7 @@ static int get_all(struct ctx *c, struct area *a, int reset, size_t chunk, size_
 		if (want == 0)
 			return 0;
 		t0 = plat_now_ns();
-		r = c->t->get(a, reset, c->pages + *got, &n);
+		r = c->t->get(a, a->base, a->size, reset, c->pages + *got, &n);
 		t1 = plat_now_ns();
 		*ns += t1 - t0;
 		if (r)
@@ -234,47 +245,47 @@ static int get_all(struct ctx *c, struct area *a, int reset, size_t chunk, size_
 	}
 }
 
-static void mem_before(long *pte, long *vma)
+void mem_before(long *pte, long *vma)
 {
 	if (plat_mem_sample(pte, vma))
 		*pte = *vma = -1;
 }
 
-static void mem_after(struct ctx *c, long pte0, long vma0)
+void mem_after(struct ctx *c, long pte0, long vma0)
 {
 	long pte, vma;
 
 	if (pte0 < 0 || plat_mem_sample(&pte, &vma))
 		return;
-	sample(c, M_VMPTE_DELTA_KIB, (double)(pte - pte0));
-	sample(c, M_VMA_DELTA, (double)(vma - vma0));
+	ctx_sample(c, M_VMPTE_DELTA_KIB, (double)(pte - pte0));
+	ctx_sample(c, M_VMA_DELTA, (double)(vma - vma0));
 }
 
 /* Prepare (untimed), take the memory baseline, set up (timed), warm up. */
-static int setup_area(struct ctx *c, struct area *a, long *pte0, long *vma0)
+int setup_area(struct ctx *c, struct area *a, long *pte0, long *vma0)
 {
 	uint64_t t0, t1;
 
 	memset(a, 0, sizeof(*a));
 	a->size = c->s->region_bytes;
 	a->commit = c->s->commit_bytes;
-	phase(c, "prepare");
+	ctx_phase(c, "prepare");
 	if (c->t->prepare && c->t->prepare(a, c->s))
 		return -1;
 	mem_before(pte0, vma0);
-	phase(c, "setup");
+	ctx_phase(c, "setup");
 	t0 = plat_now_ns();
 	if (c->t->setup(a, c->s))
 		return -1;
 	t1 = plat_now_ns();
-	sample(c, M_SETUP_TOTAL, (double)(t1 - t0));
-	sample(c, M_SETUP_PER_GIB, (double)(t1 - t0) / ((double)a->size / BENCH_GIB));
+	ctx_sample(c, M_SETUP_TOTAL, (double)(t1 - t0));
+	ctx_sample(c, M_SETUP_PER_GIB, (double)(t1 - t0) / ((double)a->size / BENCH_GIB));
 	if (c->t->warm) {
-		phase(c, "populate");
+		ctx_phase(c, "populate");
 		if (c->t->warm(a, c->s))
 			return -1;
 	}
-	phase(c, "writes");
+	ctx_phase(c, "writes");
 	return 0;
 }
 
@@ -305,17 +316,17 @@ static int rep_simple(struct ctx *c, struct area *a, int rep)
 	t0 = plat_now_ns();
 	write_pages(a->base, c->idx, k, (uint64_t)rep << 32);
 	t1 = plat_now_ns();
-	sample(c, M_WRITE_PER_PAGE, (double)(t1 - t0) / (double)k);
+	ctx_sample(c, M_WRITE_PER_PAGE, (double)(t1 - t0) / (double)k);
 	mem_after(c, pte0, vma0);
 	c->written += k;
 	if (!c->t->tracks)
 		return 0;
-	phase(c, "get");
+	ctx_phase(c, "get");
 
 	/* get without reset: must see everything, change nothing */
 	if (get_all(c, a, 0, c->cap, &got, &ns))
 		return -1;
-	sample(c, M_GET_PER_PAGE, (double)ns / (double)k);
+	ctx_sample(c, M_GET_PER_PAGE, (double)ns / (double)k);
 	{
 		uint64_t r0 = c->reported, o0 = c->over;
 
@@ -329,9 +340,9 @@ static int rep_simple(struct ctx *c, struct area *a, int rep)
 
 	if (get_all(c, a, 1, c->cap, &got, &ns))
 		return -1;
-	sample(c, M_GET_RESET_PER_PAGE, (double)ns / (double)k);
-	sample(c, M_GET_RESET_TOTAL, (double)ns);
-	sample(c, M_GET_RESET_PER_GIB, (double)ns / ((double)a->size / BENCH_GIB));
+	ctx_sample(c, M_GET_RESET_PER_PAGE, (double)ns / (double)k);
+	ctx_sample(c, M_GET_RESET_TOTAL, (double)ns);
+	ctx_sample(c, M_GET_RESET_PER_GIB, (double)ns / ((double)a->size / BENCH_GIB));
 	tally(c, a, c->pages, got);
 	lost_reset = missing(c);
 	c->lost += lost_get > lost_reset ? lost_get : lost_reset;
@@ -373,11 +384,11 @@ static int rep_gc(struct ctx *c, struct area *a, int rep)
 		tally(c, a, c->pages, got);
 		c->lost += missing(c);
 	}
-	sample(c, M_WRITE_PER_PAGE, (double)wns / (double)dirty);
+	ctx_sample(c, M_WRITE_PER_PAGE, (double)wns / (double)dirty);
 	if (c->t->tracks) {
-		sample(c, M_GET_RESET_PER_PAGE, (double)gns / (double)dirty);
-		sample(c, M_GET_RESET_TOTAL, (double)gns);
-		sample(c, M_GET_RESET_PER_GIB, (double)gns / ((double)a->size / BENCH_GIB));
+		ctx_sample(c, M_GET_RESET_PER_PAGE, (double)gns / (double)dirty);
+		ctx_sample(c, M_GET_RESET_TOTAL, (double)gns);
+		ctx_sample(c, M_GET_RESET_PER_GIB, (double)gns / ((double)a->size / BENCH_GIB));
 	}
 	return 0;
 }
@@ -453,7 +464,7 @@ static int rep_threads(struct ctx *c, struct area *a, int rep)
 		do {
 			n = c->cap;
 			t0 = plat_now_ns();
-			if (c->t->get(a, 1, c->pages, &n)) {
+			if (c->t->get(a, a->base, a->size, 1, c->pages, &n)) {
 				err = 1;
 				break;
 			}
@@ -476,10 +487,10 @@ static int rep_threads(struct ctx *c, struct area *a, int rep)
 		else
 			c->over += c->counts[p] - 1u;
 	}
-	sample(c, M_WRITE_PER_PAGE, (double)wmax);
-	sample(c, M_GET_RESET_PER_PAGE, (double)gns / (double)k);
-	sample(c, M_GET_RESET_TOTAL, (double)gns);
-	sample(c, M_GET_RESET_PER_GIB, (double)gns / ((double)a->size / BENCH_GIB));
+	ctx_sample(c, M_WRITE_PER_PAGE, (double)wmax);
+	ctx_sample(c, M_GET_RESET_PER_PAGE, (double)gns / (double)k);
+	ctx_sample(c, M_GET_RESET_TOTAL, (double)gns);
+	ctx_sample(c, M_GET_RESET_PER_GIB, (double)gns / ((double)a->size / BENCH_GIB));
 	return 0;
 }
 
@@ -501,6 +512,12 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 		fprintf(out, "error threads needs a tracking target\n");
 		return 1;
 	}
+	if (((s->wl == WL_GC_SECTIONS || s->wl == WL_CAPTURE) && !t->alloc) ||
+	    (s->wl == WL_CLR && t->tracks && !t->reset)) {
+		fprintf(out, "error %s cannot run %s (no alloc/reset)\n", t->name,
+			workload_names[s->wl]);
+		return 1;
+	}
 	bm = c.rpages / 8 + 1;
 	c.cap = c.npages;
 	c.idx = plat_alloc_zeroed(c.npages * sizeof(uint32_t));
@@ -509,8 +526,11 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 	c.want = plat_alloc_zeroed(bm);
 	c.seen = plat_alloc_zeroed(bm);
 	c.counts = s->wl == WL_THREADS ? plat_alloc_zeroed(c.rpages) : NULL;
+	if (s->wl == WL_GC_SECTIONS || s->wl == WL_CAPTURE)
+		c.areas = plat_alloc_zeroed(callers_max_sections(s) * sizeof(struct area));
 	if (!c.idx || !c.scratch || !c.pages || !c.want || !c.seen ||
-	    (s->wl == WL_THREADS && !c.counts)) {
+	    (s->wl == WL_THREADS && !c.counts) ||
+	    ((s->wl == WL_GC_SECTIONS || s->wl == WL_CAPTURE) && !c.areas)) {
 		fprintf(out, "error out of memory for bookkeeping\n");
 		ret = 1;
 		goto out;
@@ -529,6 +549,13 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 			break;
 		case WL_THREADS:
 			r = rep_threads(&c, &a, rep);
+			break;
+		case WL_GC_SECTIONS:
+		case WL_CAPTURE:
+			r = rep_sections(&c, rep);
+			break;
+		case WL_CLR:
+			r = rep_clr(&c, &a, rep);
 			break;
 		default:
 			r = rep_simple(&c, &a, rep);
@@ -557,6 +584,8 @@ out:
 	plat_free(c.seen, bm);
 	if (c.counts)
 		plat_free(c.counts, c.rpages);
+	if (c.areas)
+		plat_free(c.areas, callers_max_sections(s) * sizeof(struct area));
 	return ret;
 }
 

@@ -24,6 +24,10 @@ enum workload {
 	WL_GC_CYCLE,		/* K rounds: burst, then get-and-reset through a small buffer */
 	WL_HUGE_RESERVE,	/* 64 GiB reserved, 1 GiB committed, 1% written */
 	WL_THREADS,		/* writer threads racing a get-and-reset loop */
+	/* modelled on real callers (callers.c) */
+	WL_GC_SECTIONS,		/* bdwgc: many heap sections, get-and-reset per section */
+	WL_CLR,			/* 32-bit CoreCLR background GC: 100-entry gets, chunked resets */
+	WL_CAPTURE,		/* capture tool: buffers rewritten densely each frame */
 	WL_COUNT
 };
 
@@ -38,12 +42,22 @@ enum metric {
 	M_GET_RESET_PER_GIB,	/* get-and-reset per GiB watched */
 	M_VMPTE_DELTA_KIB,	/* VmPTE growth, KiB (not ns) */
 	M_VMA_DELTA,		/* /proc/self/maps line growth (count, not ns) */
+	M_GET_PER_CALL,		/* one GetWriteWatch / ww_get call, mean over a repetition */
+	M_EMPTY_GET_PER_CALL,	/* the same over the calls that found no page */
+	M_RESET_PER_CALL,	/* one ResetWriteWatch / ww_reset call (clr's chunks) */
+	M_ALLOC_PER_CALL,	/* allocate + watch one fresh section or buffer */
+	M_GET_CALLS,		/* get calls per repetition (count) */
+	M_EMPTY_CALLS,		/* of which found no page (count) */
 	M_COUNT
 };
 
 extern const char *const workload_names[WL_COUNT];
 extern const char *const metric_names[M_COUNT];
 int workload_from_name(const char *name);
+static inline int workload_is_caller(int wl)
+{
+	return wl == WL_GC_SECTIONS || wl == WL_CLR || wl == WL_CAPTURE;
+}
 int metric_from_name(const char *name);
 
 struct cell_spec {
@@ -54,7 +68,8 @@ struct cell_spec {
 	unsigned sparse_n;	/* sparse: every Nth page */
 	double fraction;	/* random, gc-cycle (per round), huge-reserve */
 	unsigned gc_rounds;
-	unsigned gc_buffer;	/* gc-cycle: entries per get call (2048) */
+	unsigned gc_buffer;	/* gc-cycle, gc-sections, clr: entries per get call (2048; clr 100) */
+	uint64_t chunk_bytes;	/* clr: ResetWriteWatch chunk (128 MiB) */
 	unsigned threads;	/* threads: writer threads */
 	uint64_t seed;
 };
@@ -64,7 +79,7 @@ void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region
 int cell_spec_format(const struct cell_spec *spec, char *buf, size_t len);
 int cell_spec_parse_word(struct cell_spec *spec, const char *word);
 
-/* A watched area as the target sees it. */
+/* A watched area as the target sees it (the caller workloads use many). */
 struct area {
 	char *base;
 	uint64_t size;		/* watched bytes */
@@ -74,7 +89,7 @@ struct area {
 
 /*
  * A write-watch implementation or a floor.  Every call returns 0 or nonzero
- * after cell_error().  Only setup and get are timed.
+ * after cell_error().  Only setup, alloc, get and reset are timed.
  */
 struct target {
 	const char *name;
@@ -82,7 +97,13 @@ struct target {
 	int (*prepare)(struct area *a, const struct cell_spec *spec);	/* untimed: map, populate */
 	int (*setup)(struct area *a, const struct cell_spec *spec);	/* timed: watch / allocate */
 	int (*warm)(struct area *a, const struct cell_spec *spec);	/* untimed, may be NULL */
-	int (*get)(struct area *a, int reset, void **pages, size_t *count);	/* whole area */
+	/* timed: a fresh a->size bytes, allocated and (if tracking) watched,
+	 * like VirtualAlloc(MEM_WRITE_WATCH); NULL: no caller workloads */
+	int (*alloc)(struct area *a, const struct cell_spec *spec);
+	/* [start, start+len) inside the area; *count: capacity in, found out */
+	int (*get)(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		   size_t *count);
+	int (*reset)(struct area *a, char *start, uint64_t len);	/* NULL: none */
 	void (*teardown)(struct area *a);
 };
 
@@ -110,6 +131,9 @@ int cell_run(const struct target *target, const struct cell_spec *spec, FILE *ou
  * data paths), output discarded.  Returns cell_run's value.
  */
 int cell_warmup(const struct target *target, const struct cell_spec *spec);
+
+/* Dirty pages one repetition of a caller workload writes (callers.c). */
+uint64_t callers_dirty(const struct cell_spec *spec);
 
 /* Provided per platform (plat_posix.c, win/ww-bench-win.c). */
 uint64_t plat_now_ns(void);

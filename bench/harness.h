@@ -22,6 +22,7 @@ struct options {
 	unsigned rows;			/* bitmask of enum row */
 	unsigned workloads;		/* bitmask of enum workload */
 	unsigned sparse_n, gc_rounds;
+	uint64_t chunk_bytes;		/* clr: reset chunk; 0 = 128 MiB */
 	double timeout, wine_timeout;	/* seconds per cell; 0 = mode default */
 	const char *json, *csv, *plot_dir;
 	int no_plot, no_wine;
@@ -86,7 +87,9 @@ void fmt_time(char *buf, size_t len, double ns);
 void fmt_size(char *buf, size_t len, uint64_t bytes);
 void report_table(const struct bench *b, FILE *f);
 void report_ratios(const struct bench *b, FILE *f);
+void report_calls(const struct bench *b, FILE *f);
 void report_targets(const struct bench *b, FILE *f);
+void report_targets_wine(const struct bench *b, FILE *f);
 int report_json(const struct bench *b, const char *path);
 int report_csv(const struct bench *b, const char *path);
 int report_plots(const struct bench *b, const char *dir);

@@ -21,20 +21,24 @@ void options_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: ww-bench [OPTION]...\n"
+"       ww-bench compare OLD.json NEW.json\n"
 "Compare write-watch implementations on the same workloads: the library's\n"
 "backends (uffd-async, uffd-sync, mprotect), soft-dirty, two floors (none,\n"
 "none-fresh, raw-scan) and Wine's own GetWriteWatch (wine-builtin, wine-shim).\n"
 "\n"
-"  -q, --quick            the quick set (under 2 minutes on 2 cores)\n"
+"  -q, --quick            the quick set (under 3 minutes on 2 cores)\n"
 "  -r, --reps N           repetitions per cell (default 5, at least 1)\n"
 "  -s, --sizes LIST       region sizes, e.g. 1M,16M,1G (dense, sparse, gc-cycle,\n"
 "                         threads; random uses the largest)\n"
 "  -f, --fractions LIST   dirty fractions of the random workload (e.g. 0.01,0.5)\n"
-"  -w, --workloads LIST   dense,sparse,random,gc-cycle,huge-reserve,threads\n"
+"  -w, --workloads LIST   dense,sparse,random,gc-cycle,huge-reserve,threads,\n"
+"                         gc-sections,clr,capture (modelled on real callers)\n"
 "  -b, --backends LIST    none,none-fresh,raw-scan,uffd-async,uffd-sync,mprotect,\n"
 "                         soft-dirty,wine-builtin,wine-shim\n"
 "      --sparse-n N       sparse: every Nth page (default 7)\n"
-"      --gc-rounds K      gc-cycle: rounds per repetition (default 4)\n"
+"      --gc-rounds K      gc-cycle, gc-sections, clr, capture: rounds (cycles,\n"
+"                         frames) per repetition (default 4; 8, 2, 4)\n"
+"      --chunk SIZE       clr: ResetWriteWatch chunk (default 128M)\n"
 "      --timeout S        native limit per step (populate, writes, get...), seconds\n"
 "      --wine-timeout S   the same for Wine cells (default 12 quick, 30+15/GiB)\n"
 "      --json FILE        results as JSON\n"
@@ -134,7 +138,7 @@ static int add_row(struct options *o, const char *s)
 
 int options_parse(struct options *o, int argc, char **argv)
 {
-	enum { O_SPARSE_N = 256, O_GC_ROUNDS, O_TIMEOUT, O_WINE_TIMEOUT, O_JSON, O_CSV,
+	enum { O_SPARSE_N = 256, O_GC_ROUNDS, O_CHUNK, O_TIMEOUT, O_WINE_TIMEOUT, O_JSON, O_CSV,
 	       O_PLOT_DIR, O_NO_PLOT, O_NO_WINE, O_WINE, O_WINE_EXE, O_WINE_PREFIX,
 	       O_WINE_SHIM, O_GNUPLOT };
 	static const struct option longs[] = {
@@ -146,6 +150,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		{ "backends", required_argument, NULL, 'b' },
 		{ "sparse-n", required_argument, NULL, O_SPARSE_N },
 		{ "gc-rounds", required_argument, NULL, O_GC_ROUNDS },
+		{ "chunk", required_argument, NULL, O_CHUNK },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "wine-timeout", required_argument, NULL, O_WINE_TIMEOUT },
 		{ "json", required_argument, NULL, O_JSON },
@@ -183,6 +188,12 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'b': if (each_item(optarg, add_row, o)) return -1; break;
 		case O_SPARSE_N: o->sparse_n = (unsigned)atoi(optarg); break;
 		case O_GC_ROUNDS: o->gc_rounds = (unsigned)atoi(optarg); break;
+		case O_CHUNK:
+			if (parse_size(optarg, &o->chunk_bytes)) {
+				fprintf(stderr, "ww-bench: bad --chunk '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case O_TIMEOUT: o->timeout = atof(optarg); break;
 		case O_WINE_TIMEOUT: o->wine_timeout = atof(optarg); break;
 		case O_JSON: o->json = optarg; break;

@@ -28,16 +28,21 @@ size_t pattern_every_nth(uint32_t *idx, size_t npages, unsigned n)
 	return k;
 }
 
-size_t pattern_random(uint32_t *idx, uint32_t *scratch, size_t npages, double fraction,
-		      uint64_t seed)
+size_t pattern_random_count(size_t npages, double fraction)
 {
 	size_t k = (size_t)(fraction * (double)npages + 0.5);
-	uint64_t st = seed;
 
 	if (k < 1)
 		k = 1;
-	if (k > npages)
-		k = npages;
+	return k > npages ? npages : k;
+}
+
+size_t pattern_random(uint32_t *idx, uint32_t *scratch, size_t npages, double fraction,
+		      uint64_t seed)
+{
+	size_t k = pattern_random_count(npages, fraction);
+	uint64_t st = seed;
+
 	for (size_t i = 0; i < npages; i++)
 		scratch[i] = (uint32_t)i;
 	/* partial Fisher-Yates: the first k are a uniform sample in random order */

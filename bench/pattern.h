@@ -13,6 +13,8 @@ uint64_t pattern_rand(uint64_t *state);
 size_t pattern_all(uint32_t *idx, size_t npages);
 /* Every nth page from 0, ascending. */
 size_t pattern_every_nth(uint32_t *idx, size_t npages, unsigned n);
+/* How many pages pattern_random picks. */
+size_t pattern_random_count(size_t npages, double fraction);
 /*
  * round(fraction * npages) distinct pages (at least 1), in random order.
  * scratch must hold npages entries; idx may be the same array.

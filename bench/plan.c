@@ -2,7 +2,12 @@
 /*
  * Which cells a run measures.  The quick set keeps every workload and the
  * one big cell the targets need (sparse over 1 GiB, the cell that livelocks
- * Wine 8.0) while staying under two minutes on two cores.
+ * Wine 8.0) while staying under three minutes on two cores: about 100 s for
+ * the synthetic workloads, about 50 s for the three caller workloads
+ * (gc-sections: ~40 sections, 8 cycles, ~320 calls per repetition; clr's
+ * 132 MiB heap is one 128 MiB chunk and a 4 MiB tail, the smallest heap
+ * with more than one chunk; populating it, natively and under Wine,
+ * dominates).
  */
 #include "config.h"
 #include "harness.h"
@@ -15,6 +20,18 @@ static const double quick_fractions[] = { 0.01, 0.5 };
 static const double full_fractions[] = { 0.001, 0.01, 0.1, 0.5 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* caller workloads: { quick, full... } heap sizes */
+static const uint64_t quick_callers[][1] = {
+	[WL_GC_SECTIONS - WL_GC_SECTIONS] = { 16 * MIB },
+	[WL_CLR - WL_GC_SECTIONS] = { 132 * MIB },
+	[WL_CAPTURE - WL_GC_SECTIONS] = { 8 * MIB },
+};
+static const uint64_t full_callers[][2] = {
+	[WL_GC_SECTIONS - WL_GC_SECTIONS] = { 32 * MIB, 256 * MIB },
+	[WL_CLR - WL_GC_SECTIONS] = { 256 * MIB, 1 * GIB },
+	[WL_CAPTURE - WL_GC_SECTIONS] = { 8 * MIB, 64 * MIB },
+};
 
 static int add(struct cell_spec *specs, int n, int max, const struct options *o,
 	       enum workload wl, uint64_t size, double fraction)
@@ -31,6 +48,8 @@ static int add(struct cell_spec *specs, int n, int max, const struct options *o,
 		s->sparse_n = o->sparse_n;
 	if (o->gc_rounds)
 		s->gc_rounds = o->gc_rounds;
+	if (o->chunk_bytes)
+		s->chunk_bytes = o->chunk_bytes;
 	if (fraction > 0)
 		s->fraction = fraction;
 	return n + 1;
@@ -80,16 +99,32 @@ int plan_cells(const struct options *o, struct cell_spec *specs, int max)
 	}
 	for (int i = 0; i < nsizes && user_sizes; i++)
 		n = add(specs, n, max, o, WL_THREADS, sizes[i], 0);
+	for (int wl = WL_GC_SECTIONS; wl <= WL_CAPTURE; wl++) {
+		const uint64_t *cs = o->quick ? quick_callers[wl - WL_GC_SECTIONS]
+					      : full_callers[wl - WL_GC_SECTIONS];
+		int ncs = o->quick ? N(quick_callers[0]) : N(full_callers[0]);
+
+		if (user_sizes) {
+			cs = sizes;
+			ncs = nsizes;
+		}
+		for (int i = 0; i < ncs; i++)
+			n = add(specs, n, max, o, (enum workload)wl, cs[i], 0);
+	}
 	return n;
 }
 
 int row_applies(int row, const struct cell_spec *s)
 {
 	switch (row) {
-	case ROW_NONE_FRESH:	/* the minor-fault floor: single-pass writes only */
-		return s->wl == WL_DENSE || s->wl == WL_SPARSE || s->wl == WL_RANDOM;
+	case ROW_NONE_FRESH:	/* the minor-fault floor: single-pass writes only; in the
+				 * caller workloads the untracked floor of alloc and writes */
+		return s->wl == WL_DENSE || s->wl == WL_SPARSE || s->wl == WL_RANDOM ||
+		       workload_is_caller(s->wl);
 	case ROW_NONE:		/* nothing to race a get against */
-		return s->wl != WL_THREADS;
+		return s->wl != WL_THREADS && !workload_is_caller(s->wl);
+	case ROW_SOFT_DIRTY:	/* process-wide clear_refs: one section's reset clears all */
+		return !workload_is_caller(s->wl);
 	default:
 		return 1;
 	}
@@ -99,6 +134,8 @@ uint64_t expected_dirty(const struct cell_spec *s)
 {
 	uint64_t n = s->commit_bytes / BENCH_PAGE, k;
 
+	if (workload_is_caller(s->wl))
+		return callers_dirty(s);
 	switch (s->wl) {
 	case WL_DENSE:
 	case WL_THREADS:

@@ -18,4 +18,9 @@ double per_page_cost_min(const struct result *r);
 const struct result *largest_pair(const struct bench *b, int wl, int ref,
 				  const struct result **refp);
 
+/* plot.c, plot_bars.c */
+double plot_cost_us(const struct result *r);	/* write + get-and-reset per dirty page, us */
+int plot_run_gnuplot(const char *gnuplot, const char *dir, const char *script);
+int plot_bars(const struct bench *b, const char *dir);	/* 0, -1 gnuplot, -2 files */
+
 #endif

@@ -3,7 +3,9 @@
  * --json and --csv.  JSON shape (stable for scripts):
  *   {"machine":..., "kernel":..., "quick":bool, "unavailable":[{backend,reason}],
  *    "notes":[...], "results":[{"backend","workload","region_bytes","dirty_pages",
- *    "metric","median_ns","min_ns","max_ns","correct"}]}
+ *    "metric","median_ns","min_ns","max_ns","reps","samples":[...],"correct"}]}
+ * samples holds every repetition's value, in run order: the spread that
+ * `ww-bench compare` judges a change against.
  * vmpte_delta_kib and vma_delta carry KiB and a count in the *_ns fields.
  * A cell that did not finish or failed to run has one entry with metric
  * "did_not_finish" or "error" and null values.
@@ -28,7 +30,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 static void json_entry(FILE *f, int *first, const struct result *r, const char *metric,
-		       const double *v, int correct)
+		       int m, const double *v, int correct)
 {
 	fprintf(f, "%s\n    {\"backend\": ", *first ? "" : ",");
 	*first = 0;
@@ -39,9 +41,13 @@ static void json_entry(FILE *f, int *first, const struct result *r, const char *
 		(unsigned long long)r->spec.region_bytes,
 		(unsigned long long)expected_dirty(&r->spec));
 	json_str(f, metric);
-	if (v)
+	if (v) {
 		fprintf(f, ", \"median_ns\": %.1f, \"min_ns\": %.1f, \"max_ns\": %.1f", v[0], v[1], v[2]);
-	else
+		fprintf(f, ", \"reps\": %d, \"samples\": [", r->n[m]);
+		for (int i = 0; i < r->n[m]; i++)
+			fprintf(f, "%s%.1f", i ? ", " : "", r->samples[m][i]);
+		fprintf(f, "]");
+	} else
 		fprintf(f, ", \"median_ns\": null, \"min_ns\": null, \"max_ns\": null");
 	fprintf(f, ", \"correct\": %s}", correct ? "true" : "false");
 }
@@ -81,14 +87,14 @@ int report_json(const struct bench *b, const char *path)
 
 		if (r->status == ST_DNF || r->status == ST_ERROR || r->status == ST_SKIPPED) {
 			json_entry(f, &first, r, r->status == ST_DNF ? "did_not_finish" : "error",
-				   NULL, 0);
+				   0, NULL, 0);
 			continue;
 		}
 		for (int m = 0; m < M_COUNT; m++) {
 			double v[3];
 
 			if (!result_stat(r, m, &v[0], &v[1], &v[2]))
-				json_entry(f, &first, r, metric_names[m], v, correct);
+				json_entry(f, &first, r, metric_names[m], m, v, correct);
 		}
 	}
 	fprintf(f, "\n  ]\n}\n");

@@ -28,6 +28,15 @@ void cell_label(const struct cell_spec *s, char *buf, size_t len)
 	case WL_THREADS:
 		snprintf(buf, len, "threads %uw", s->threads);
 		break;
+	case WL_GC_SECTIONS:	/* cycles x share of sections written */
+		snprintf(buf, len, "gc-sections %ux%g%%", s->gc_rounds, s->fraction * 100);
+		break;
+	case WL_CLR:		/* background GCs x share of pages written */
+		snprintf(buf, len, "clr %ux%g%%", s->gc_rounds, s->fraction * 100);
+		break;
+	case WL_CAPTURE:
+		snprintf(buf, len, "capture %u frames", s->gc_rounds);
+		break;
 	default:
 		snprintf(buf, len, "%s", workload_names[s->wl]);
 	}
@@ -235,8 +244,10 @@ void report_ratios(const struct bench *b, FILE *f)
 		prev = &r->spec;
 		cell_label(&r->spec, wl, sizeof(wl));
 		size_label(&r->spec, sz, sizeof(sz));
-		fmt_ratio(c1, sizeof(c1), ratio(result_median(r, M_WRITE_PER_PAGE),
-						result_median(fresh, M_WRITE_PER_PAGE)));
+		/* sections are populated before the cycles: none-fresh's stores
+		 * there are plain stores, not minor faults */
+		fmt_ratio(c1, sizeof(c1), r->spec.wl == WL_GC_SECTIONS || r->spec.wl == WL_CAPTURE ? NAN :
+			  ratio(result_median(r, M_WRITE_PER_PAGE), result_median(fresh, M_WRITE_PER_PAGE)));
 		fmt_ratio(c2, sizeof(c2), r->row == ROW_RAW_SCAN ? NAN :
 			  ratio(result_median(r, M_WRITE_PER_PAGE), result_median(raw, M_WRITE_PER_PAGE)));
 		fmt_ratio(c3, sizeof(c3), r->row == ROW_RAW_SCAN ? NAN :

@@ -18,4 +18,17 @@ grep -q '"metric": "get_reset_per_page"' "$out.json" || { echo "JSON lacks get_r
 if grep -q 'FAIL' "$out.txt"; then
 	echo "a cell lost writes"; cat "$out.txt"; exit 1
 fi
+# the caller workloads, small: 16 sections / buffers, clr over four 256 KiB chunks
+./ww-bench -w gc-sections,clr,capture -s 1M --chunk 256K -r 1 --no-wine \
+	--json "$out.callers.json" >"$out.callers.txt" 2>"$out.err"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "ww-bench (caller workloads) exited $rc"; cat "$out.callers.txt" "$out.err"; exit 1
+fi
+for m in get_per_call empty_get_per_call reset_per_call alloc_per_call; do
+	grep -q "\"metric\": \"$m\"" "$out.callers.json" || { echo "JSON lacks $m"; exit 1; }
+done
+if grep -q 'FAIL\|ERROR' "$out.callers.txt"; then
+	echo "a caller-workload cell failed"; cat "$out.callers.txt"; exit 1
+fi
 echo "ww-bench smoke: ok"

@@ -48,7 +48,8 @@ int same_cell(const struct cell_spec *a, const struct cell_spec *b)
 	return a->wl == b->wl && a->region_bytes == b->region_bytes &&
 	       a->commit_bytes == b->commit_bytes && a->fraction == b->fraction &&
 	       a->sparse_n == b->sparse_n && a->gc_rounds == b->gc_rounds &&
-	       a->threads == b->threads;
+	       a->threads == b->threads && a->gc_buffer == b->gc_buffer &&
+	       a->chunk_bytes == b->chunk_bytes;
 }
 
 const struct result *find_result(const struct bench *b, int row, const struct cell_spec *s)

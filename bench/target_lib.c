@@ -53,12 +53,40 @@ static int lib_setup(struct area *a, const struct cell_spec *s)
 	return 0;
 }
 
-static int lib_get(struct area *a, int reset, void **pages, size_t *count)
+/* VirtualAlloc(MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH) */
+static int lib_alloc(struct area *a, const struct cell_spec *s)
 {
-	int r = ww_get(a->base, a->size, reset ? WW_GET_RESET : 0, pages, count);
+	void *p = NULL;
+	size_t size = a->size;
+	int r = ww_alloc(&p, &size, WW_ALLOC_COMMIT, RW);
+
+	if (r) {
+		cell_error("ww_alloc %llu: %s", (unsigned long long)a->size, strerror(-r));
+		return -1;
+	}
+	a->base = p;
+	a->handle = ALLOCATED;
+	return 0;
+}
+
+static int lib_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		   size_t *count)
+{
+	int r = ww_get(start, len, reset ? WW_GET_RESET : 0, pages, count);
 
 	if (r) {
 		cell_error("ww_get: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int lib_reset(struct area *a, char *start, uint64_t len)
+{
+	int r = ww_reset(start, len);
+
+	if (r) {
+		cell_error("ww_reset: %s", strerror(-r));
 		return -1;
 	}
 	return 0;
@@ -76,13 +104,11 @@ static void lib_teardown(struct area *a)
 		munmap(a->base, a->size);
 }
 
+#define LIB_TARGET(n) { .name = n, .tracks = 1, .prepare = lib_prepare, .setup = lib_setup, \
+			    .alloc = lib_alloc, .get = lib_get, .reset = lib_reset, \
+			    .teardown = lib_teardown }
 static const struct target lib_targets[3] = {
-	{ .name = "uffd-async", .tracks = 1, .prepare = lib_prepare, .setup = lib_setup,
-	  .get = lib_get, .teardown = lib_teardown },
-	{ .name = "uffd-sync", .tracks = 1, .prepare = lib_prepare, .setup = lib_setup,
-	  .get = lib_get, .teardown = lib_teardown },
-	{ .name = "mprotect", .tracks = 1, .prepare = lib_prepare, .setup = lib_setup,
-	  .get = lib_get, .teardown = lib_teardown },
+	LIB_TARGET("uffd-async"), LIB_TARGET("uffd-sync"), LIB_TARGET("mprotect"),
 };
 
 const struct target *lib_target(int row, const char **why)

@@ -72,7 +72,14 @@ static int none_setup(struct area *a, const struct cell_spec *s)
 	return s->wl == WL_HUGE_RESERVE ? map_reserve_commit(a) : 0;
 }
 
-static int none_get(struct area *a, int reset, void **pages, size_t *count)
+/* The floor of an allocation: the mapping alone, never touched. */
+static int none_alloc(struct area *a, const struct cell_spec *s)
+{
+	return map_area(a, 0);
+}
+
+static int none_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		    size_t *count)
 {
 	cell_error("the none floor does not track");
 	return -1;
@@ -86,12 +93,12 @@ static void none_teardown(struct area *a)
 
 const struct target target_none = {
 	.name = "none", .tracks = 0,
-	.prepare = none_prepare, .setup = none_setup,
+	.prepare = none_prepare, .setup = none_setup, .alloc = none_alloc,
 	.get = none_get, .teardown = none_teardown,
 };
 
 const struct target target_none_fresh = {
 	.name = "none-fresh", .tracks = 0,
-	.prepare = fresh_prepare, .setup = none_setup,
+	.prepare = fresh_prepare, .setup = none_setup, .alloc = none_alloc,
 	.get = none_get, .teardown = none_teardown,
 };

@@ -100,15 +100,16 @@ static int sd_setup(struct area *a, const struct cell_spec *s)
 	return 0;
 }
 
-static int sd_get(struct area *a, int reset, void **pages, size_t *count)
+static int sd_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		  size_t *count)
 {
 	static uint64_t buf[CHUNK];
 	size_t cap = *count, got = 0;
-	uint64_t npages = a->size / BENCH_PAGE;
+	uint64_t npages = len / BENCH_PAGE;
 
 	for (uint64_t i = 0; i < npages && got < cap; i += CHUNK) {
 		uint64_t n = npages - i < CHUNK ? npages - i : CHUNK;
-		off_t off = (off_t)(((uintptr_t)a->base / BENCH_PAGE + i) * sizeof(uint64_t));
+		off_t off = (off_t)(((uintptr_t)start / BENCH_PAGE + i) * sizeof(uint64_t));
 		ssize_t r = pread(pagemap_fd, buf, n * sizeof(uint64_t), off);
 
 		if (r != (ssize_t)(n * sizeof(uint64_t))) {
@@ -117,7 +118,7 @@ static int sd_get(struct area *a, int reset, void **pages, size_t *count)
 		}
 		for (uint64_t j = 0; j < n && got < cap; j++)
 			if (buf[j] & PM_SOFT_DIRTY)
-				pages[got++] = a->base + (i + j) * BENCH_PAGE;
+				pages[got++] = start + (i + j) * BENCH_PAGE;
 	}
 	/* process-wide and after the read: the race the header comment describes */
 	if (reset && clear_soft_dirty()) {

@@ -7,6 +7,7 @@
  * rows of a group are measured under the same conditions.
  */
 #include "config.h"
+#include "compare.h"
 #include "harness.h"
 
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
  * need: uffd-async (the reference), mprotect (must complete) and
  * wine-builtin (livelocks).  Every fresh 1 GiB region costs
  * about a second to populate here, and through Wine's fault path ~6 s, so
- * the other rows would break the two-minute budget.  The full set runs all.
+ * the other rows would break the three-minute budget.  The full set runs all.
  */
 static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 {
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 	int nspecs, total = 0, fails = 0, pr;
 	uint64_t t_group, t_start = plat_now_ns();
 
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return compare_main(argc - 1, argv + 1);
 	memset(&b, 0, sizeof(b));
 	if (options_parse(&b.opt, argc, argv))
 		return 2;
@@ -138,6 +141,7 @@ int main(int argc, char **argv)
 
 	report_table(&b, stdout);
 	report_ratios(&b, stdout);
+	report_calls(&b, stdout);
 	report_targets(&b, stdout);
 	fflush(stdout);
 	if (b.opt.json && report_json(&b, b.opt.json))

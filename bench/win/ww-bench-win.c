@@ -223,16 +223,26 @@ static int win_warm(struct area *a, const struct cell_spec *s)
 	return 0;
 }
 
-static int win_get(struct area *a, int reset, void **pages, size_t *count)
+static int win_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		   size_t *count)
 {
 	ULONG_PTR n = *count;
 	ULONG gran;
 
-	if (GetWriteWatch(reset ? WRITE_WATCH_FLAG_RESET : 0, a->base, a->size, pages, &n, &gran)) {
+	if (GetWriteWatch(reset ? WRITE_WATCH_FLAG_RESET : 0, start, len, pages, &n, &gran)) {
 		cell_error("GetWriteWatch: error %lu", GetLastError());
 		return -1;
 	}
 	*count = n;
+	return 0;
+}
+
+static int win_reset(struct area *a, char *start, uint64_t len)
+{
+	if (ResetWriteWatch(start, len)) {
+		cell_error("ResetWriteWatch: error %lu", GetLastError());
+		return -1;
+	}
 	return 0;
 }
 
@@ -244,8 +254,9 @@ static void win_teardown(struct area *a)
 
 static const struct target win_target = {
 	.name = "wine", .tracks = 1,
-	.setup = win_setup, .warm = win_warm,
-	.get = win_get, .teardown = win_teardown,
+	/* a caller workload's section: VirtualAlloc(MEM_WRITE_WATCH) of fresh memory */
+	.setup = win_setup, .warm = win_warm, .alloc = win_setup,
+	.get = win_get, .reset = win_reset, .teardown = win_teardown,
 };
 
 int main(int argc, char **argv)
