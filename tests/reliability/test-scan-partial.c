@@ -144,25 +144,35 @@ static void check_nothing_lost(const struct seen *s, const size_t *written, size
 
 /* ---- the re-protecting call of a get-and-reset is made, then fails */
 
-static void late_failure_get(void **state, int err)
+/*
+ * Write pages written[] of a 16-page region (page 4 decommitted with
+ * split), arm a late failure of the nth re-protecting call, get-and-reset
+ * with capacity cap, then once more without the failure: every write must
+ * have been returned by one of the two.  *first: what the first call saw.
+ */
+static void late_get(void **state, const size_t *written, size_t nw, size_t cap,
+		     bool split, int nth, int err, struct seen *first)
 {
-	static const size_t written[] = { 1, 5, 9, 14 };
 	struct ww_stats before;
-	struct seen s = { 0 };
+	struct seen s;
 	void *base;
 
 	REL_USE_BACKEND(state);
 	base = alloc_rw(16);
-	for (size_t i = 0; i < 4; i++)
+	if (split)
+		assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
+	for (size_t i = 0; i < nw; i++)
 		rel_touch(base, written[i]);
 	ww_get_stats(&before);
-	arm_late_failure(reprotect_call(REL_BACKEND(state)), 1, err);
+	arm_late_failure(reprotect_call(REL_BACKEND(state)), nth, err);
 	rel_capture_stderr_begin();
-	get_reset_into(&s, base, 16, 16);
+	memset(first, 0, sizeof(*first));
+	get_reset_into(first, base, 16, cap);
 	free(rel_capture_stderr_end());
 	disarm();
+	s = *first;
 	get_reset_into(&s, base, 16, 16);
-	check_nothing_lost(&s, written, 4, &before);
+	check_nothing_lost(&s, written, nw, &before);
 	/* tracking goes on exactly */
 	REL_EXPECT_NONE(base, 16);
 	rel_touch(base, 3);
@@ -170,33 +180,26 @@ static void late_failure_get(void **state, int err)
 	assert_int_equal(ww_free(base), 0);
 }
 
-static void late_efault(void **state) { late_failure_get(state, EFAULT); }
-static void late_enomem(void **state) { late_failure_get(state, ENOMEM); }
-static void late_eintr(void **state) { late_failure_get(state, EINTR); }
+static void late_error(void **state, int err)
+{
+	static const size_t written[] = { 1, 5, 9, 14 };
+	struct seen first;
+
+	late_get(state, written, 4, 16, false, 1, err, &first);
+}
+
+static void late_efault(void **state) { late_error(state, EFAULT); }
+static void late_enomem(void **state) { late_error(state, ENOMEM); }
+static void late_eintr(void **state) { late_error(state, EINTR); }
 
 /* The capacity limits what the scan may reset: the pages it reset are the
  * ones it would have returned. */
 static void late_failure_small_capacity(void **state)
 {
-	static const size_t written[] = { 0, 2, 4, 6, 8 };
-	struct ww_stats before;
-	struct seen s = { 0 };
-	void *base;
+	static const size_t written[] = { 0, 2, 6, 8, 10 };
+	struct seen first;
 
-	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
-	for (size_t i = 0; i < 5; i++)
-		rel_touch(base, written[i]);
-	ww_get_stats(&before);
-	arm_late_failure(reprotect_call(REL_BACKEND(state)), 1, EFAULT);
-	rel_capture_stderr_begin();
-	get_reset_into(&s, base, 16, 2);
-	free(rel_capture_stderr_end());
-	disarm();
-	get_reset_into(&s, base, 16, 16);
-	check_nothing_lost(&s, written, 5, &before);
-	REL_EXPECT_NONE(base, 16);
-	assert_int_equal(ww_free(base), 0);
+	late_get(state, written, 5, 2, false, 1, EFAULT, &first);
 }
 
 /* Two committed runs: the first run's scan works, the second's is made and
@@ -204,28 +207,12 @@ static void late_failure_small_capacity(void **state)
 static void late_failure_second_run(void **state)
 {
 	static const size_t written[] = { 1, 6 };
-	struct ww_stats before;
-	struct seen s = { 0 };
-	void *base;
+	struct seen first;
 
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("one PAGEMAP_SCAN per committed run is the uffd backend's");
-	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
-	assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
-	rel_touch(base, 1);
-	rel_touch(base, 6);
-	ww_get_stats(&before);
-	arm_late_failure(PAGEMAP_SCAN, 2, EFAULT);
-	rel_capture_stderr_begin();
-	get_reset_into(&s, base, 8, 16);
-	free(rel_capture_stderr_end());
-	disarm();
-	assert_true(s.page[1]);	/* returned by the call that failed half way */
-	get_reset_into(&s, base, 8, 16);
-	check_nothing_lost(&s, written, 2, &before);
-	REL_EXPECT_NONE(base, 8);
-	assert_int_equal(ww_free(base), 0);
+	late_get(state, written, 2, 16, true, 2, EFAULT, &first);
+	assert_true(first.page[1]);	/* returned by the call that failed half way */
 }
 
 /* ww_reset whose call is made and then fails: the caller was told nothing
