@@ -25,9 +25,11 @@
 
 /* ---- interposers: ww_sys_ioctl / ww_sys_mprotect call libc's ioctl() and
  * mprotect(); these definitions in the executable take their place.  Armed,
- * the n-th matching call is made for real, then reported failed. */
-static unsigned long late_request;	/* ioctl request, or 0 for mprotect */
-static int late_at, late_calls, late_err;
+ * the n-th matching call is made for real, then reported failed.  Only the
+ * arming thread's calls count (thread-local): uffd-sync's handler thread
+ * makes the same ioctls. */
+static _Thread_local unsigned long late_request;	/* ioctl request, or 0 for mprotect */
+static _Thread_local int late_at, late_calls, late_err;
 
 static void arm_late_failure(unsigned long request, int nth, int err)
 {
