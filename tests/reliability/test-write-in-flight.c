@@ -210,6 +210,10 @@ static void versions(void **state)
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)((char *)pages[i] - v_base) / P;
 
+			/* a re-report is never a duplicate within one call */
+			if (i)
+				assert_true((char *)pages[i - 1] < (char *)pages[i]);
+
 			if (nrep[p] == cap[p]) {
 				cap[p] *= 2;
 				reports[p] = realloc(reports[p], cap[p] * sizeof(uint32_t));
