@@ -245,6 +245,58 @@ static bool recover_external(struct ww_region *r, int err, bool *retried)
 	return register_range(r->base, r->size) == 0;
 }
 
+/*
+ * A PM_SCAN_WP_MATCHING scan that fails may still have write-protected pages
+ * it never handed back.  do_pagemap_scan() (fs/proc/task_mmu.c) walks first
+ * and copies its result out after: a walk stopped part way (EPERM at a VMA
+ * that is not registered, ENOMEM) has protected every written page before
+ * that point, and a failed copy-out of the vector or of walk_end (EFAULT)
+ * comes after the whole walk.  Its returns before the walk (argument checks,
+ * its buffer's allocation) skip the write-back of walk_end; every return
+ * after the walk loop writes it, never as 0.  So a walk_end preset to 0 and
+ * still 0 means the kernel changed nothing; else every page of [start, end)
+ * may have been reset unreported: un-protect them all, so that they read
+ * written (over-report, counted) instead of being lost.  The un-protect
+ * walks VMAs in the same order and stops at the same unregistered VMA as
+ * the scan did (mwriteprotect_range), so it covers what the scan walked.
+ */
+static void unreset_failed_scan(const struct pm_scan_arg *scan, int err)
+{
+	static atomic_bool warned;
+	size_t len = scan->end - scan->start;
+	struct uffdio_writeprotect wp = { .range = { .start = scan->start, .len = len } };
+
+	if (!(scan->flags & PM_SCAN_WP_MATCHING) || !scan->walk_end)
+		return;
+	WW_STAT_ADD(overreported_pages, len >> ww_page_shift);
+	if (!atomic_exchange(&warned, true))
+		WW_WARN("PAGEMAP_SCAN failed (%s) after it may have reset pages it did not return: "
+			"%#lx-%#lx will read as written (over-report)", strerror(err),
+			(unsigned long)scan->start, (unsigned long)scan->end);
+	else
+		WW_DEBUG("PAGEMAP_SCAN failed (%s): %#lx-%#lx will read as written", strerror(err),
+			 (unsigned long)scan->start, (unsigned long)scan->end);
+	if (ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0 && !(err == EPERM && errno == ENOENT))
+		WW_WARN("UFFDIO_WRITEPROTECT (un-protect) %#lx+%#zx: %s: writes before the failed "
+			"scan may be lost", (unsigned long)scan->start, len, strerror(errno));
+}
+
+/* One PAGEMAP_SCAN: the ioctl's result, errno set on failure. */
+static int pagemap_scan(struct pm_scan_arg *scan)
+{
+	int n, err;
+
+	scan->walk_end = 0;	/* see unreset_failed_scan() */
+	n = ww_sys_ioctl(pagemap, PAGEMAP_SCAN, scan);
+	WW_STAT_ADD(scans, 1);
+	if (n >= 0)
+		return n;
+	err = errno;
+	unreset_failed_scan(scan, err);
+	errno = err;
+	return -1;
+}
+
 struct scan {
 	bool reset;
 	void **pages;
@@ -269,9 +321,8 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 			.max_pages = s->capacity - s->found,
 			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 		};
-		int n = ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &scan);
+		int n = pagemap_scan(&scan);
 
-		WW_STAT_ADD(scans, 1);
 		if (n < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
@@ -328,8 +379,7 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 		};
 
-		WW_STAT_ADD(scans, 1);
-		if (ww_sys_ioctl(pagemap, PAGEMAP_SCAN, &scan) < 0) {
+		if (pagemap_scan(&scan) < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
 			WW_WARN("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
