@@ -69,6 +69,7 @@ static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first
 
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0)
 		return false;
+	ww_test_point(WW_TP_FAULT_MARK, ww_page_addr(r, fault));
 	was_dirty = ww_tracker_test(t, fault);
 	fresh = ww_tracker_mark(t, first, last);
 	if (last - first > 1) {
@@ -149,6 +150,7 @@ static bool mp_resolve(struct ww_region *r, struct ww_tracker *t, size_t i)
 	prot = page_prot(r, i);
 	if (!(prot & PROT_WRITE))
 		return false;	/* a real access violation */
+	ww_test_point(WW_TP_FAULT_OPEN, ww_page_addr(r, i));
 	for (tries = 0; tries < 3; tries++) {
 		if (mp_open_span(r, t, i, i + 1, prot, i) ||
 		    (errno == ENOMEM && mp_widen(r, t, i, prot))) {

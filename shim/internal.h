@@ -112,6 +112,25 @@ WW_HIDDEN void ww_region_remove(struct ww_region *r);
 WW_HIDDEN unsigned ww_signal_enter(void);
 WW_HIDDEN void ww_signal_leave(unsigned token);
 WW_HIDDEN struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr);
+/*
+ * Test-only stall points on the fault path.  A test sets ww_test_hook to
+ * stop a handler at one of these places and force an interleaving that is
+ * otherwise a matter of luck.  NULL outside tests: one relaxed load.
+ */
+enum ww_test_point {
+	WW_TP_ENTER_EPOCH,	/* ww_signal_enter: epoch read, not yet counted */
+	WW_TP_FAULT_OPEN,	/* fault: protection read, page not yet writable */
+	WW_TP_FAULT_MARK,	/* fault: page writable, not yet marked */
+};
+typedef void (*ww_test_hook_fn)(enum ww_test_point point, uintptr_t addr);
+extern WW_HIDDEN ww_test_hook_fn _Atomic ww_test_hook;
+static inline void ww_test_point(enum ww_test_point point, uintptr_t addr)
+{
+	ww_test_hook_fn fn = atomic_load_explicit(&ww_test_hook, memory_order_relaxed);
+
+	if (fn)
+		fn(point, addr);
+}
 /* Fork child: fresh table lock (a write lock held across fork cannot be
  * released by the child's thread: glibc records the owner's TID) and no
  * signal readers. */

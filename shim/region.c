@@ -30,6 +30,8 @@ static struct snapshot *_Atomic current = &empty_snapshot;
 static _Atomic unsigned signal_epoch;
 static _Atomic long signal_readers[2];
 
+ww_test_hook_fn _Atomic ww_test_hook;
+
 static void table_init(void)
 {
 	pthread_rwlockattr_t attr;
@@ -62,6 +64,7 @@ unsigned ww_signal_enter(void)
 {
 	unsigned epoch = atomic_load(&signal_epoch) & 1;
 
+	ww_test_point(WW_TP_ENTER_EPOCH, 0);
 	atomic_fetch_add(&signal_readers[epoch], 1);
 	return epoch;
 }
