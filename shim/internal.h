@@ -111,6 +111,10 @@ WW_HIDDEN void ww_region_remove(struct ww_region *r);
 /* Lock-free lookup for signal handlers; call between signal_enter/leave. */
 WW_HIDDEN unsigned ww_signal_enter(void);
 WW_HIDDEN void ww_signal_leave(unsigned token);
+/* Grace period: return once every handler that was between signal_enter
+ * and signal_leave when this was called has left.  No system call when no
+ * handler is in flight.  Never call it from a handler. */
+WW_HIDDEN void ww_signal_sync(void);
 WW_HIDDEN struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr);
 /*
  * Test-only stall points on the fault path.  A test sets ww_test_hook to
