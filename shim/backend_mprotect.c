@@ -218,10 +218,30 @@ static void mp_chain(int sig, siginfo_t *si, void *uc)
 		raise(sig);
 }
 
+/*
+ * A write fault we could not resolve may be stale: between the fault and
+ * our lookup, ww_unwatch (or ww_free) gave the page its protection back and
+ * removed the region.  Retrying the instruction tells: once per removal and
+ * thread, so a genuine fault reaches the program after at most one extra
+ * fault, and with no removal since this thread's last retry, at once.
+ * initial-exec TLS: no allocation on first use in a signal handler.
+ */
+static __thread unsigned long mp_retried_at __attribute__((tls_model("initial-exec")));
+
+static bool mp_retry_stale(const siginfo_t *si, const void *uc)
+{
+	unsigned long removals = ww_region_removals();	/* after the lookup */
+
+	if (!mp_is_write_fault(si, uc) || removals == mp_retried_at)
+		return false;
+	mp_retried_at = removals;
+	return true;
+}
+
 static void mp_sigsegv(int sig, siginfo_t *si, void *uc)
 {
 	int saved_errno = errno;
-	bool ours = mp_handle_fault(si, uc);
+	bool ours = mp_handle_fault(si, uc) || mp_retry_stale(si, uc);
 
 	errno = saved_errno;
 	if (!ours)

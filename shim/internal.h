@@ -108,6 +108,9 @@ WW_HIDDEN void ww_region_delete(struct ww_region *r);
  * handler can still be looking at r. */
 WW_HIDDEN int ww_region_insert(struct ww_region *r);
 WW_HIDDEN void ww_region_remove(struct ww_region *r);
+/* How many removals have begun; async-signal-safe.  Callers of remove
+ * give the pages their final protection before (ops->detach). */
+WW_HIDDEN unsigned long ww_region_removals(void);
 /* Lock-free lookup for signal handlers; call between signal_enter/leave. */
 WW_HIDDEN unsigned ww_signal_enter(void);
 WW_HIDDEN void ww_signal_leave(unsigned token);

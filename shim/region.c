@@ -33,6 +33,7 @@ static _Atomic long signal_readers[2];
 /* One grace period at a time: two writers flipping concurrently could each
  * wait on one slot only and miss a reader in the other. */
 static pthread_mutex_t grace_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned long removals;	/* see ww_region_removals() */
 
 ww_test_hook_fn _Atomic ww_test_hook;
 
@@ -200,8 +201,16 @@ int ww_region_insert(struct ww_region *r)
 	return ret;
 }
 
+unsigned long ww_region_removals(void)
+{
+	return atomic_load(&removals);
+}
+
 void ww_region_remove(struct ww_region *r)
 {
+	/* Counted before the region disappears from lookups: a handler whose
+	 * lookup missed r reads the new count afterwards. */
+	atomic_fetch_add(&removals, 1);
 	/* A failed malloc must not leave a freed region visible: retry. */
 	while (publish(NULL, r) == -ENOMEM)
 		sched_yield();

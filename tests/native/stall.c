@@ -72,11 +72,13 @@ bool wait_flag(_Atomic int *flag, int ms)
 
 static __thread sigjmp_buf probe_env;
 static __thread volatile sig_atomic_t probing;
+_Atomic int probe_deliveries;
 
 static void probe_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)si;
 	(void)uc;
+	atomic_fetch_add(&probe_deliveries, 1);
 	if (probing)
 		siglongjmp(probe_env, 1);
 	signal(sig, SIG_DFL);	/* not a probe: die visibly */

@@ -33,6 +33,7 @@ bool wait_flag(_Atomic int *flag, int ms);
  * program's handler, installed by probe_install() before the library's). */
 bool probe_write(volatile char *p, char v);
 void probe_install(void);
+extern _Atomic int probe_deliveries;	/* SIGSEGVs the program's handler got */
 
 /* "rwxp"-style permissions of the mapping holding addr ("" if none). */
 void page_perms(const void *addr, char perms[5]);

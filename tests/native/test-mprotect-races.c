@@ -112,8 +112,63 @@ static void unwatch_waits_for_handler_counted_late(void)
 	in_child(epoch_child, epoch_why);
 }
 
+/* ---- item 8: a fault in flight when its region goes away */
+
+/*
+ * The write faulted on a clean page; before its handler looks the region
+ * up, ww_unwatch gives the page its protection back (writable) and removes
+ * the region.  The handler finds nothing, but the write is no access
+ * violation: retried, it succeeds.
+ */
+static void write_in_flight_during_unwatch_succeeds(void)
+{
+	char *x = map_rw(4);
+	struct writer_thread w;
+	int before = atomic_load(&probe_deliveries);
+
+	assert_non_null(x);
+	assert_int_equal(ww_watch(x, 4 * P, 0, RW), 0);
+	stall_arm(WW_TP_ENTER_EPOCH);
+	writer_start(&w, x + P, 42);
+	if (!stall_reached(WW_TP_ENTER_EPOCH, STALL_MS)) {
+		stall_reset();
+		writer_join(&w);
+		fail_msg("the write did not fault");
+	}
+	assert_int_equal(ww_unwatch(x), 0);
+	stall_release(WW_TP_ENTER_EPOCH);
+	writer_join(&w);
+	stall_reset();
+	if (w.faulted)
+		fail_msg("the program got a SIGSEGV for a write to a writable page");
+	assert_int_equal(atomic_load(&probe_deliveries), before);
+	assert_int_equal(x[P], 42);
+	munmap(x, 4 * P);
+}
+
+/* The retry above must not cost genuine faults a second delivery. */
+static void genuine_fault_after_a_removal_is_delivered_once(void)
+{
+	char *x = map_rw(1), *ro = mmap(NULL, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int before;
+
+	assert_non_null(x);
+	assert_true(ro != MAP_FAILED);
+	assert_int_equal(ww_watch(x, P, 0, RW), 0);
+	assert_int_equal(ww_unwatch(x), 0);	/* a removal: the retry is armed */
+	before = atomic_load(&probe_deliveries);
+	assert_false(probe_write(ro, 1));
+	assert_int_equal(atomic_load(&probe_deliveries), before + 1);
+	assert_false(probe_write(ro, 1));
+	assert_int_equal(atomic_load(&probe_deliveries), before + 2);
+	munmap(ro, P);
+	munmap(x, P);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST_ONLY(unwatch_waits_for_handler_counted_late, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(write_in_flight_during_unwatch_succeeds, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(genuine_fault_after_a_removal_is_delivered_once, B(WW_BACKEND_MPROTECT)),
 };
 
 int main(void)
