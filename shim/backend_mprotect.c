@@ -481,10 +481,18 @@ static const struct ww_rearm mp_rearm_ops = {
 	.name = "mprotect",
 };
 
+/*
+ * A handler opens a page before it marks it (the lossless order), so while
+ * it runs, another thread's write to that page completes without a fault
+ * and without a bit.  get/reset first wait for the handlers in flight
+ * (ww_signal_sync: free when there are none): every write completed before
+ * the call began then has its bit set.
+ */
 static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
 		  void **pages, size_t *count)
 {
 	mp_flush_warnings();
+	ww_signal_sync();
 	return ww_tracker_get(r, ww_tracker_of(r), &mp_rearm_ops, first, last, reset,
 			      pages, count);
 }
@@ -492,6 +500,7 @@ static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
 static int mp_reset(struct ww_region *r, size_t first, size_t last)
 {
 	mp_flush_warnings();
+	ww_signal_sync();
 	return ww_tracker_reset(r, ww_tracker_of(r), &mp_rearm_ops, first, last);
 }
 

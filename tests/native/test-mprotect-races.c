@@ -165,10 +165,67 @@ static void genuine_fault_after_a_removal_is_delivered_once(void)
 	munmap(x, P);
 }
 
+/* ---- item 1: a write that completed before a get(RESET) began */
+
+struct get_call {
+	pthread_t th;
+	char *base;
+	size_t npages, count;
+	void *pages[8];
+	_Atomic int done;
+	int ret;
+};
+
+static void *get_main(void *arg)
+{
+	struct get_call *c = arg;
+
+	c->count = 8;
+	c->ret = ww_get(c->base, c->npages * P, WW_GET_RESET, c->pages, &c->count);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/*
+ * Thread A faulted on clean page 1; its handler made the page writable and
+ * stops before marking it.  The main thread writes page 1 without a fault;
+ * that write has completed when the get(RESET) starts, so the get must
+ * return page 1.
+ */
+static void get_reset_returns_write_done_before_it(void)
+{
+	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
+	struct get_call c = { .base = x, .npages = 4 };
+	struct writer_thread w;
+	bool early;
+
+	assert_int_equal(ww_reset(x, 4 * P), 0);
+	stall_arm(WW_TP_FAULT_MARK);
+	writer_start(&w, x + P, 1);
+	if (!stall_reached(WW_TP_FAULT_MARK, STALL_MS)) {
+		stall_reset();
+		writer_join(&w);
+		fail_msg("the write did not fault");
+	}
+	x[P + 8] = 2;	/* no fault: the page is writable already */
+	pthread_create(&c.th, NULL, get_main, &c);
+	early = wait_flag(&c.done, BLOCK_MS);
+	stall_release(WW_TP_FAULT_MARK);
+	writer_join(&w);
+	pthread_join(c.th, NULL);
+	stall_reset();
+	assert_int_equal(c.ret, 0);
+	if (c.count != 1 || c.pages[0] != x + P)
+		fail_msg("get(RESET) %s returned %zu pages, not page 1, for a write completed "
+			 "before it began", early ? "did not wait and" : "", c.count);
+	assert_false(w.faulted);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST_ONLY(unwatch_waits_for_handler_counted_late, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(write_in_flight_during_unwatch_succeeds, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(genuine_fault_after_a_removal_is_delivered_once, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(get_reset_returns_write_done_before_it, B(WW_BACKEND_MPROTECT)),
 };
 
 int main(void)
