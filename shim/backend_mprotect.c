@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -439,33 +440,78 @@ static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	return err;
 }
 
+/*
+ * decommit and protect race handlers that read a page's state before the
+ * call and open the page after it, leaving it writable (and, after a
+ * decommit, holding data that would survive recommit).  So: publish the
+ * new state first (a handler from now on sees it), wait for the handlers
+ * in flight (ww_signal_sync), only then change the mapping.  A failure
+ * puts state and mapping back: a failed call changes nothing.
+ */
+
+/* How page i is mapped now: its user protection, write-protected if clean. */
+static int want_tracked(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
+{
+	if (!page_committed(r, i))
+		return -1;
+	return ww_tracker_test(t, i) ? page_prot(r, i) : clean_prot(page_prot(r, i));
+}
+
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
+	uint8_t *was;
+	size_t i;
 	int err;
 
 	if (!t)
 		return -EINVAL;
-	err = ww_region_drop(r, first, last);
+	was = malloc(last - first);
+	if (!was)
+		return -ENOMEM;
+	for (i = first; i < last; i++)
+		was[i - first] = page_committed(r, i);
+	ww_bits_clear(r->committed, first, last);
+	ww_signal_sync();
+	/* inaccessible before dropping: no write can land in between */
+	err = ww_region_mprotect(r, first, last, PROT_NONE);
 	if (!err)
-		err = ww_region_mprotect(r, first, last, PROT_NONE);
-	if (err)
-		return err;
-	/* Windows: a decommitted page reads clean once recommitted */
-	ww_tracker_clear(t, first, last);
-	return 0;
+		err = ww_region_drop(r, first, last);
+	if (err) {
+		for (i = first; i < last; i++)
+			if (was[i - first])
+				ww_bit_set(r->committed, i);
+		mp_apply(r, t, first, last, want_tracked, 0);
+	} else {
+		/* Windows: a decommitted page reads clean once recommitted */
+		ww_tracker_clear(t, first, last);
+	}
+	free(was);
+	return err;
 }
 
 static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
+	uint8_t *old;
 	int err;
 
 	if (!t)
 		return -EINVAL;
+	old = malloc(last - first);
+	if (!old)
+		return -ENOMEM;
+	ww_region_get_prot(r, first, last, old);
+	ww_region_set_prot(r, first, last, NULL, prot);
+	ww_signal_sync();
 	err = mp_apply(r, t, first, last, want_protect, prot);
 	if (err == -ENOMEM)
 		err = mp_apply_enomem(r, t, first, last, want_protect, prot);
+	if (err) {
+		ww_region_set_prot(r, first, last, old, 0);
+		mp_apply(r, t, first, last, want_tracked, 0);
+	}
+	free(old);
 	return err;
 }
 

@@ -81,6 +81,13 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
+/* Read / write r->prot[first, last) as signal handlers may read it
+ * meanwhile: into out; from `from` (or all = prot when from is NULL). */
+WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
+				  uint8_t *out);
+WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,
+				  const uint8_t *from, int prot);
+
 /* mprotect pages [first, last) of r; 0 or -errno (logged).  The signature
  * of ops->commit / ops->protect, for backends with nothing else to do. */
 WW_HIDDEN int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot);

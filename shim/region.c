@@ -259,6 +259,21 @@ void ww_region_fork_child(void)
 	atomic_store(&signal_readers[1], 0);
 }
 
+/* r->prot is read by signal handlers: byte-wise atomic access. */
+void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last, uint8_t *out)
+{
+	for (size_t i = first; i < last; i++)
+		out[i - first] = __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+}
+
+void ww_region_set_prot(struct ww_region *r, size_t first, size_t last, const uint8_t *from,
+			int prot)
+{
+	for (size_t i = first; i < last; i++)
+		__atomic_store_n(&r->prot[i], from ? from[i - first] : (uint8_t)prot,
+				 __ATOMIC_RELAXED);
+}
+
 int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0) {

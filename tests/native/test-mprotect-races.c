@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -221,11 +222,112 @@ static void get_reset_returns_write_done_before_it(void)
 	assert_false(w.faulted);
 }
 
+/* ---- item 2: protect / decommit racing a handler that read the old state */
+
+struct range_call {
+	pthread_t th;
+	char *addr;
+	int prot;	/* -1: decommit */
+	_Atomic int done;
+	int ret;
+};
+
+static void *range_main(void *arg)
+{
+	struct range_call *c = arg;
+
+	c->ret = c->prot < 0 ? ww_decommit(c->addr, P) : ww_protect(c->addr, P, c->prot, NULL);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/* Thread A faults on clean page 1 of x, its handler read the page's state
+ * (committed, read-write) and stops; then the call runs in another thread.
+ * The handler is let go once the call returned, or after BLOCK_MS. */
+static void race_handler_with(char *x, struct range_call *c, struct writer_thread *w, char v)
+{
+	stall_arm(WW_TP_FAULT_OPEN);
+	writer_start(w, x + P, v);
+	if (!stall_reached(WW_TP_FAULT_OPEN, STALL_MS)) {
+		stall_reset();
+		writer_join(w);
+		fail_msg("the write did not fault");
+	}
+	c->addr = x + P;
+	pthread_create(&c->th, NULL, range_main, c);
+	wait_flag(&c->done, BLOCK_MS);
+	stall_release(WW_TP_FAULT_OPEN);
+	writer_join(w);
+	pthread_join(c->th, NULL);
+	stall_reset();
+	assert_int_equal(c->ret, 0);
+}
+
+static void protect_read_only_wins_over_handler_in_flight(void)
+{
+	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
+	struct range_call c = { .prot = PROT_READ };
+	struct writer_thread w;
+	char perms[5];
+
+	assert_int_equal(ww_reset(x, 4 * P), 0);
+	race_handler_with(x, &c, &w, 1);
+	page_perms(x + P, perms);
+	if (strcmp(perms, "r--p"))
+		fail_msg("page is %s after ww_protect(PROT_READ) returned", perms);
+	/* the write came first (reported) or after (an access violation) */
+	if (!w.faulted)
+		T_EXPECT(x, 4, 1);
+}
+
+static void decommit_wins_over_handler_in_flight(void)
+{
+	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
+	struct range_call c = { .prot = -1 };
+	struct writer_thread w;
+	char perms[5];
+
+	assert_int_equal(ww_reset(x, 4 * P), 0);
+	race_handler_with(x, &c, &w, 0x5a);
+	page_perms(x + P, perms);
+	if (strcmp(perms, "---p"))
+		fail_msg("page is %s after ww_decommit returned", perms);
+	assert_int_equal(ww_commit(x + P, P, RW), 0);
+	if (x[P])
+		fail_msg("a write from before ww_decommit survived recommit (%#x)", x[P]);
+	T_EXPECT_NONE(x, 4);
+}
+
+/* Publishing the new state first must not make a failed call change it. */
+static void failed_protect_and_decommit_change_nothing(void)
+{
+	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
+	char perms[5];
+
+	assert_int_equal(ww_reset(x, 4 * P), 0);
+	ww_fault_inject(WW_SYS_MPROTECT, 0, EACCES, 1);
+	assert_int_equal(ww_protect(x + P, P, PROT_READ, NULL), -EACCES);
+	ww_fault_inject(WW_SYS_MPROTECT, 0, EACCES, 1);
+	assert_int_equal(ww_decommit(x + 2 * P, P), -EACCES);
+	ww_fault_inject(WW_SYS_MADVISE, 0, EINVAL, 1);
+	x[2 * P] = 7;
+	assert_int_equal(ww_decommit(x + 2 * P, P), -EINVAL);
+	ww_fault_inject_clear();
+	page_perms(x + 2 * P, perms);
+	assert_string_equal(perms, "rw-p");	/* written page: writable */
+	assert_int_equal(x[2 * P], 7);
+	assert_true(probe_write(x + P, 3));	/* still read-write, tracked */
+	T_EXPECT(x, 4, 1, 2);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST_ONLY(unwatch_waits_for_handler_counted_late, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(write_in_flight_during_unwatch_succeeds, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(genuine_fault_after_a_removal_is_delivered_once, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(get_reset_returns_write_done_before_it, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(protect_read_only_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(decommit_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(failed_protect_and_decommit_change_nothing, B(WW_BACKEND_MPROTECT)),
 };
 
 int main(void)
