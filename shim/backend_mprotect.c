@@ -209,8 +209,12 @@ static void mp_chain(int sig, siginfo_t *si, void *uc)
 		mp_old_sa.sa_handler(sig);
 		return;
 	}
-	/* default (the kernel treats an ignored fault signal as default too):
-	 * a fault re-executes and kills; a sent signal must be sent again */
+	/* ignored: the kernel discards a sent signal, but never ignores a
+	 * fault (force_sig_fault makes it the default action) */
+	if (mp_old_sa.sa_handler == SIG_IGN && si->si_code <= 0)
+		return;
+	/* default: a fault re-executes and kills; a sent signal must be sent
+	 * again */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
