@@ -196,25 +196,45 @@ static bool mp_handle_fault(const siginfo_t *si, const void *uc)
 	return ours;
 }
 
-/* Not our fault: hand it to whoever had SIGSEGV before us. */
-static void mp_chain(int sig, siginfo_t *si, void *uc)
+/*
+ * Not our fault: deliver it to the action the program had before us, as the
+ * kernel would have (kernel/signal.c, get_signal and signal_delivered):
+ * - a handler runs with the interrupted mask | its sa_mask | the signal
+ *   unless SA_NODEFER.  Ours runs with SA_NODEFER and an empty mask, so the
+ *   mask now is the interrupted one (uc_sigmask); set the handler's own
+ *   around the call.  Returning, sigreturn restores uc_sigmask; leaving by
+ *   longjmp keeps the handler's mask, as with the kernel.
+ * - SA_RESETHAND: the first delivery turns the action into SIG_DFL.
+ * - SIG_IGN discards a sent signal; a fault is never ignored (the kernel
+ *   forces the default action).
+ * - SIG_DFL: a fault re-executes and kills; a sent signal is sent again.
+ */
+static atomic_bool mp_old_spent;	/* SA_RESETHAND action used */
+
+static void mp_chain(int sig, siginfo_t *si, void *ucv)
 {
+	const struct sigaction *old = &mp_old_sa;
+	bool handler = old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN;
 	struct sigaction dfl;
 
-	if (mp_old_sa.sa_flags & SA_SIGINFO) {
-		mp_old_sa.sa_sigaction(sig, si, uc);
+	if (handler && old->sa_flags & SA_RESETHAND && atomic_exchange(&mp_old_spent, true))
+		handler = false;	/* second delivery: SIG_DFL */
+	if (handler) {
+		ucontext_t *uc = ucv;
+		sigset_t mask;
+
+		sigorset(&mask, &uc->uc_sigmask, &old->sa_mask);
+		if (!(old->sa_flags & SA_NODEFER))
+			sigaddset(&mask, sig);
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+		if (old->sa_flags & SA_SIGINFO)
+			old->sa_sigaction(sig, si, ucv);
+		else
+			old->sa_handler(sig);
 		return;
 	}
-	if (mp_old_sa.sa_handler != SIG_DFL && mp_old_sa.sa_handler != SIG_IGN) {
-		mp_old_sa.sa_handler(sig);
+	if (old->sa_handler == SIG_IGN && si->si_code <= 0)
 		return;
-	}
-	/* ignored: the kernel discards a sent signal, but never ignores a
-	 * fault (force_sig_fault makes it the default action) */
-	if (mp_old_sa.sa_handler == SIG_IGN && si->si_code <= 0)
-		return;
-	/* default: a fault re-executes and kills; a sent signal must be sent
-	 * again */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
@@ -272,7 +292,10 @@ static int mp_install_handler(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = mp_sigsegv;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	/* SA_NODEFER: a write fault inside the program's handler (chained
+	 * from ours) must reach us; mp_chain applies the handler's mask.
+	 * SA_RESTART as the program had it: it is the one sent signals see. */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | (old.sa_flags & SA_RESTART);
 	if (sigaction(SIGSEGV, &sa, NULL) < 0)
 		goto fail;
 	mp_installed = true;

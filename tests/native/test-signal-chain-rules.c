@@ -256,11 +256,21 @@ static void expect_segv_death(const char *name, const char *reported)
 
 static void sent_sigsegv_ignored_stays_ignored(void) { expect_exit0("ignored-kill"); }
 static void fault_with_sigsegv_ignored_kills(void) { expect_segv_death("ignored-fault", ""); }
+static void resethand_handler_runs_once(void) { expect_segv_death("resethand", "first"); }
+static void handler_runs_with_its_mask_and_signal_blocked(void) { expect_exit0("mask"); }
+static void nodefer_handler_runs_with_its_mask_only(void) { expect_exit0("nodefer-mask"); }
+static void nodefer_handler_left_by_longjmp_keeps_watch_working(void) { expect_exit0("nodefer-longjmp"); }
+static void handler_may_write_watched_pages(void) { expect_exit0("handler-writes-watched"); }
 
 #define MP B(WW_BACKEND_MPROTECT)
 static const struct ww_test tests[] = {
 	WW_TEST_ONLY(sent_sigsegv_ignored_stays_ignored, MP),
 	WW_TEST_ONLY(fault_with_sigsegv_ignored_kills, MP),
+	WW_TEST_ONLY(resethand_handler_runs_once, MP),
+	WW_TEST_ONLY(handler_runs_with_its_mask_and_signal_blocked, MP),
+	WW_TEST_ONLY(nodefer_handler_runs_with_its_mask_only, MP),
+	WW_TEST_ONLY(nodefer_handler_left_by_longjmp_keeps_watch_working, MP),
+	WW_TEST_ONLY(handler_may_write_watched_pages, MP),
 };
 
 int main(int argc, char **argv)
