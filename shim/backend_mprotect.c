@@ -19,6 +19,11 @@
  * - A SIGSEGV handler the program installs after the first region replaces
  *   ours (chaining is the program's business then), as with any library
  *   that tracks writes with signals.
+ * - Inherent (README.md, test-mprotect-limits): a thread with SIGSEGV
+ *   blocked dies on its first write to a clean page; an alternate signal
+ *   stack in clean watched memory kills on the first signal; forced kernel
+ *   writes (/proc/self/mem, PTRACE_POKEDATA) are not reported; pages moved
+ *   by mremap behind our back stay read-only.
  */
 #include "config.h"
 
