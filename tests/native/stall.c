@@ -12,27 +12,32 @@
 
 #define NPOINTS 3
 
-static _Atomic int armed[NPOINTS], reached[NPOINTS], released[NPOINTS];
+/* A stop waits for the release of its own arming: a handler a failed test
+ * left stopped stays stopped, whatever later tests release. */
+static _Atomic int armed[NPOINTS], reached[NPOINTS];
+static _Atomic unsigned arming[NPOINTS], released[NPOINTS];
 static __thread int stalled_thread;
 
 /* Runs inside the library's SIGSEGV handler: atomics and sched_yield only. */
 static void hook(enum ww_test_point p, uintptr_t addr)
 {
 	int one = 1;
+	unsigned mine;
 
 	(void)addr;
 	if (!stalled_thread || (unsigned)p >= NPOINTS ||
 	    !atomic_compare_exchange_strong(&armed[p], &one, 0))
 		return;
+	mine = atomic_load(&arming[p]);
 	atomic_store(&reached[p], 1);
-	while (!atomic_load(&released[p]))
+	while (atomic_load(&released[p]) != mine)
 		sched_yield();
 }
 
 void stall_arm(enum ww_test_point p)
 {
 	atomic_store(&reached[p], 0);
-	atomic_store(&released[p], 0);
+	atomic_fetch_add(&arming[p], 1);
 	atomic_store(&armed[p], 1);
 	atomic_store(&ww_test_hook, hook);
 }
@@ -44,14 +49,14 @@ bool stall_reached(enum ww_test_point p, int ms)
 
 void stall_release(enum ww_test_point p)
 {
-	atomic_store(&released[p], 1);
+	atomic_store(&released[p], atomic_load(&arming[p]));
 }
 
 void stall_reset(void)
 {
 	for (int p = 0; p < NPOINTS; p++) {
 		atomic_store(&armed[p], 0);
-		atomic_store(&released[p], 1);
+		stall_release(p);
 	}
 	atomic_store(&ww_test_hook, NULL);
 }

@@ -3,8 +3,8 @@
  * mprotect backend: API calls racing a SIGSEGV handler in flight.  Each test
  * stops a handler at a stall point (stall.h) so that the bad interleaving
  * happens every time, then checks what the API call may and may not do
- * while the handler is stopped there.  Cases that crash the process when
- * broken run in a forked child and are judged by its exit status.
+ * while the handler is stopped there.  A failure that would let a stopped
+ * handler use freed memory leaves it stopped.
  */
 #include "config.h"
 
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -22,22 +21,6 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define STALL_MS 5000	/* a handler must reach a stall point by then */
 #define BLOCK_MS 300	/* a call that must wait for the handler is still waiting */
-
-/* Run fn in a child; fail with what the child says if it does not exit 0. */
-static void in_child(int (*fn)(void), const char *const *why)
-{
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("child killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	if (WEXITSTATUS(status))
-		fail_msg("child: %s", why[WEXITSTATUS(status)]);
-}
 
 static void *map_rw(size_t npages)
 {
@@ -64,53 +47,45 @@ static void *unwatch_main(void *arg)
 	return NULL;
 }
 
-static const char *const epoch_why[] = {
-	"", "ww_unwatch freed the region while a handler was using it",
-	"setup failed", "handler did not reach the first stall point",
-	"handler did not reach the second stall point", "ww_unwatch failed",
-};
-
 /*
  * The handler reads the epoch and stops before counting itself.  An
  * insert (ww_alloc) flips the epoch and finds no reader.  The handler then
  * counts itself and looks the region up in the new snapshot.  ww_unwatch
- * of that region must now wait for it.
+ * of that region must now wait for it.  If it does not, the handler is left
+ * stopped for good: letting it go would use freed memory.
  */
-static int epoch_child(void)
+static void unwatch_waits_for_handler_counted_late(void)
 {
-	char *x = map_rw(4), *y;
+	char *x = map_rw(4), *y = NULL;
 	struct writer_thread w;
-	struct unwatch_call c = { .base = x };
+	struct unwatch_call c;
 	size_t size = P;
 
-	if (!x || ww_watch(x, 4 * P, 0, RW))
-		return 2;
+	assert_non_null(x);
+	c.base = x;
+	atomic_store(&c.done, 0);
+	assert_int_equal(ww_watch(x, 4 * P, 0, RW), 0);
 	stall_arm(WW_TP_ENTER_EPOCH);
 	stall_arm(WW_TP_FAULT_OPEN);
 	writer_start(&w, x + P, 1);
 	if (!stall_reached(WW_TP_ENTER_EPOCH, STALL_MS))
-		return 3;
-	y = NULL;
-	if (ww_alloc((void **)&y, &size, WW_ALLOC_COMMIT, RW))
-		return 2;
+		fail_msg("the write did not fault");
+	assert_int_equal(ww_alloc((void **)&y, &size, WW_ALLOC_COMMIT, RW), 0);
 	stall_release(WW_TP_ENTER_EPOCH);
 	if (!stall_reached(WW_TP_FAULT_OPEN, STALL_MS))
-		return 4;
+		fail_msg("the handler did not reach the region");
 	pthread_create(&c.th, NULL, unwatch_main, &c);
 	if (wait_flag(&c.done, BLOCK_MS))
-		return 1;	/* exit now: the handler would use freed memory */
+		fail_msg("ww_unwatch freed the region while a handler was using it");
 	stall_release(WW_TP_FAULT_OPEN);
 	writer_join(&w);
 	pthread_join(c.th, NULL);
-	if (c.ret || w.faulted)
-		return 5;
-	ww_free(y);
-	return 0;
-}
-
-static void unwatch_waits_for_handler_counted_late(void)
-{
-	in_child(epoch_child, epoch_why);
+	stall_reset();
+	assert_int_equal(c.ret, 0);
+	assert_false(w.faulted);
+	assert_int_equal(x[P], 1);
+	assert_int_equal(ww_free(y), 0);
+	munmap(x, 4 * P);
 }
 
 /* ---- item 8: a fault in flight when its region goes away */
