@@ -238,18 +238,28 @@ static void race_handler_with(char *x, struct range_call *c, struct writer_threa
 	assert_int_equal(c->ret, 0);
 }
 
-static void protect_read_only_wins_over_handler_in_flight(void)
+/* Race call c with a handler in flight on clean page 1 of a new region x;
+ * then page 1 must be mapped `perms`. */
+static char *race_then_expect(struct range_call *c, struct writer_thread *w, char v,
+			      const char *perms, const char *call)
 {
 	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
-	struct range_call c = { .prot = PROT_READ };
-	struct writer_thread w;
-	char perms[5];
+	char now[5];
 
 	assert_int_equal(ww_reset(x, 4 * P), 0);
-	race_handler_with(x, &c, &w, 1);
-	page_perms(x + P, perms);
-	if (strcmp(perms, "r--p"))
-		fail_msg("page is %s after ww_protect(PROT_READ) returned", perms);
+	race_handler_with(x, c, w, v);
+	page_perms(x + P, now);
+	if (strcmp(now, perms))
+		fail_msg("page is %s after %s returned", now, call);
+	return x;
+}
+
+static void protect_read_only_wins_over_handler_in_flight(void)
+{
+	struct range_call c = { .prot = PROT_READ };
+	struct writer_thread w;
+	char *x = race_then_expect(&c, &w, 1, "r--p", "ww_protect(PROT_READ)");
+
 	/* the write came first (reported) or after (an access violation) */
 	if (!w.faulted)
 		T_EXPECT(x, 4, 1);
@@ -257,16 +267,10 @@ static void protect_read_only_wins_over_handler_in_flight(void)
 
 static void decommit_wins_over_handler_in_flight(void)
 {
-	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
 	struct range_call c = { .prot = -1 };
 	struct writer_thread w;
-	char perms[5];
+	char *x = race_then_expect(&c, &w, 0x5a, "---p", "ww_decommit");
 
-	assert_int_equal(ww_reset(x, 4 * P), 0);
-	race_handler_with(x, &c, &w, 0x5a);
-	page_perms(x + P, perms);
-	if (strcmp(perms, "---p"))
-		fail_msg("page is %s after ww_decommit returned", perms);
 	assert_int_equal(ww_commit(x + P, P, RW), 0);
 	if (x[P])
 		fail_msg("a write from before ww_decommit survived recommit (%#x)", x[P]);
