@@ -455,26 +455,9 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 	return mp_apply(r, t, first, last, target, prot);
 }
 
-static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
-{
-	struct ww_tracker *t = ww_tracker_of(r);
-	size_t i;
-	int err;
-
-	if (!t)
-		return -EINVAL;
-	for (i = first; i < last; i++)
-		if (!page_committed(r, i))
-			ww_bit_clear(t->dirty, i);	/* new pages start clean */
-	err = mp_apply(r, t, first, last, want_commit, prot);
-	if (err == -ENOMEM)
-		err = mp_apply_enomem(r, t, first, last, want_commit, prot);
-	return err;
-}
-
 /*
- * decommit and protect race handlers that read a page's state before the
- * call and open the page after it, leaving it writable (and, after a
+ * decommit, protect and commit race handlers that read a page's state before
+ * the call and open the page after it, leaving it writable (and, after a
  * decommit, holding data that would survive recommit).  So: publish the
  * new state first (a handler from now on sees it), wait for the handlers
  * in flight (ww_signal_sync), only then change the mapping.  A failure
@@ -522,29 +505,53 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 	return err;
 }
 
-static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
+/*
+ * protect, and commit of pages already committed: publish prot for
+ * [first, last), wait for the handlers in flight, map the pages as target
+ * says; on failure put the old protections and mapping back.
+ */
+static int mp_change_prot(struct ww_region *r, struct ww_tracker *t, size_t first,
+			  size_t last, mp_target_fn target, int prot)
 {
-	struct ww_tracker *t = ww_tracker_of(r);
-	uint8_t *old;
+	uint8_t *old = malloc(last - first);
 	int err;
 
-	if (!t)
-		return -EINVAL;
-	old = malloc(last - first);
 	if (!old)
 		return -ENOMEM;
 	ww_region_get_prot(r, first, last, old);
 	ww_region_set_prot(r, first, last, NULL, prot);
 	ww_signal_sync();
-	err = mp_apply(r, t, first, last, want_protect, prot);
+	err = mp_apply(r, t, first, last, target, prot);
 	if (err == -ENOMEM)
-		err = mp_apply_enomem(r, t, first, last, want_protect, prot);
+		err = mp_apply_enomem(r, t, first, last, target, prot);
 	if (err) {
 		ww_region_set_prot(r, first, last, old, 0);
 		mp_apply(r, t, first, last, want_tracked, 0);
 	}
 	free(old);
 	return err;
+}
+
+static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	size_t i;
+
+	if (!t)
+		return -EINVAL;
+	for (i = first; i < last; i++)
+		if (!page_committed(r, i))
+			ww_bit_clear(t->dirty, i);	/* new pages start clean */
+	return mp_change_prot(r, t, first, last, want_commit, prot);
+}
+
+static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+
+	if (!t)
+		return -EINVAL;
+	return mp_change_prot(r, t, first, last, want_protect, prot);
 }
 
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)

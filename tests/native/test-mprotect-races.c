@@ -202,7 +202,8 @@ static void get_reset_returns_write_done_before_it(void)
 struct range_call {
 	pthread_t th;
 	char *addr;
-	int prot;	/* -1: decommit */
+	enum { PROTECT, DECOMMIT, COMMIT } op;
+	int prot;
 	_Atomic int done;
 	int ret;
 };
@@ -211,7 +212,11 @@ static void *range_main(void *arg)
 {
 	struct range_call *c = arg;
 
-	c->ret = c->prot < 0 ? ww_decommit(c->addr, P) : ww_protect(c->addr, P, c->prot, NULL);
+	switch (c->op) {
+	case PROTECT: c->ret = ww_protect(c->addr, P, c->prot, NULL); break;
+	case DECOMMIT: c->ret = ww_decommit(c->addr, P); break;
+	case COMMIT: c->ret = ww_commit(c->addr, P, c->prot); break;
+	}
 	atomic_store(&c->done, 1);
 	return NULL;
 }
@@ -256,7 +261,7 @@ static char *race_then_expect(struct range_call *c, struct writer_thread *w, cha
 
 static void protect_read_only_wins_over_handler_in_flight(void)
 {
-	struct range_call c = { .prot = PROT_READ };
+	struct range_call c = { .op = PROTECT, .prot = PROT_READ };
 	struct writer_thread w;
 	char *x = race_then_expect(&c, &w, 1, "r--p", "ww_protect(PROT_READ)");
 
@@ -267,7 +272,7 @@ static void protect_read_only_wins_over_handler_in_flight(void)
 
 static void decommit_wins_over_handler_in_flight(void)
 {
-	struct range_call c = { .prot = -1 };
+	struct range_call c = { .op = DECOMMIT };
 	struct writer_thread w;
 	char *x = race_then_expect(&c, &w, 0x5a, "---p", "ww_decommit");
 
@@ -275,6 +280,17 @@ static void decommit_wins_over_handler_in_flight(void)
 	if (x[P])
 		fail_msg("a write from before ww_decommit survived recommit (%#x)", x[P]);
 	T_EXPECT_NONE(x, 4);
+}
+
+/* Committing committed pages again changes their protection: same race. */
+static void commit_read_only_wins_over_handler_in_flight(void)
+{
+	struct range_call c = { .op = COMMIT, .prot = PROT_READ };
+	struct writer_thread w;
+	char *x = race_then_expect(&c, &w, 1, "r--p", "ww_commit(PROT_READ)");
+
+	if (!w.faulted)
+		T_EXPECT(x, 4, 1);
 }
 
 /* Publishing the new state first must not make a failed call change it. */
@@ -306,6 +322,7 @@ static const struct ww_test tests[] = {
 	WW_TEST_ONLY(get_reset_returns_write_done_before_it, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(protect_read_only_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(decommit_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(commit_read_only_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(failed_protect_and_decommit_change_nothing, B(WW_BACKEND_MPROTECT)),
 };
 
