@@ -72,7 +72,11 @@ void ww_table_unlock(void)
  * second and sees the other: either the writer sees the reader counted, or
  * the reader sees the new epoch and counts itself again in the new slot.
  * The snapshot is read only after entering (by the caller), so a reader the
- * writer did not see reads the snapshot the writer published before.
+ * writer did not see reads the snapshot the writer published before.  The
+ * same holds for any state the writer stored before the grace period (a
+ * page's new protection, its committed bit), even with relaxed stores and
+ * loads: the two seq_cst fences order them (on x86, a store could
+ * otherwise still sit in the writer's store buffer when it reads 0).
  */
 unsigned ww_signal_enter(void)
 {
@@ -81,8 +85,10 @@ unsigned ww_signal_enter(void)
 
 		ww_test_point(WW_TP_ENTER_EPOCH, 0);
 		atomic_fetch_add(&signal_readers[slot], 1);
-		if (atomic_load(&signal_epoch) == epoch)
+		if (atomic_load(&signal_epoch) == epoch) {
+			atomic_thread_fence(memory_order_seq_cst);
 			return slot;
+		}
 		atomic_fetch_sub(&signal_readers[slot], 1);
 	}
 }
@@ -96,6 +102,7 @@ void ww_signal_sync(void)
 {
 	unsigned old;
 
+	atomic_thread_fence(memory_order_seq_cst);
 	/* Fast path, no system call: a handler in flight at our start is
 	 * counted in its slot until it leaves, so reading 0 in both slots
 	 * after our start means each such handler has left. */
