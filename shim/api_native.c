@@ -106,7 +106,7 @@ static int region_start(struct ww_region *r)
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_bits_set(r->committed, first, last);
-	memset(r->prot + first, prot, last - first);
+	ww_region_set_prot(r, first, last, NULL, prot);
 }
 
 /* ---- regions */
@@ -312,7 +312,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 		/* External regions: the caller applied it; record only. */
 		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);
 		if (!ret) {
-			memset(r->prot + first, prot, last - first);
+			ww_region_set_prot(r, first, last, NULL, prot);
 			if (old_prot)
 				*old_prot = old;
 		}

@@ -19,12 +19,18 @@
  * - A SIGSEGV handler the program installs after the first region replaces
  *   ours (chaining is the program's business then), as with any library
  *   that tracks writes with signals.
+ * - Inherent (README.md, test-mprotect-limits): a thread with SIGSEGV
+ *   blocked dies on its first write to a clean page; an alternate signal
+ *   stack in clean watched memory kills on the first signal; forced kernel
+ *   writes (/proc/self/mem, PTRACE_POKEDATA) are not reported; pages moved
+ *   by mremap behind our back stay read-only.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -69,6 +75,7 @@ static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first
 
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0)
 		return false;
+	ww_test_point(WW_TP_FAULT_MARK, ww_page_addr(r, fault));
 	was_dirty = ww_tracker_test(t, fault);
 	fresh = ww_tracker_mark(t, first, last);
 	if (last - first > 1) {
@@ -149,6 +156,7 @@ static bool mp_resolve(struct ww_region *r, struct ww_tracker *t, size_t i)
 	prot = page_prot(r, i);
 	if (!(prot & PROT_WRITE))
 		return false;	/* a real access violation */
+	ww_test_point(WW_TP_FAULT_OPEN, ww_page_addr(r, i));
 	for (tries = 0; tries < 3; tries++) {
 		if (mp_open_span(r, t, i, i + 1, prot, i) ||
 		    (errno == ENOMEM && mp_widen(r, t, i, prot))) {
@@ -193,21 +201,45 @@ static bool mp_handle_fault(const siginfo_t *si, const void *uc)
 	return ours;
 }
 
-/* Not our fault: hand it to whoever had SIGSEGV before us. */
-static void mp_chain(int sig, siginfo_t *si, void *uc)
+/*
+ * Not our fault: deliver it to the action the program had before us, as the
+ * kernel would have (kernel/signal.c, get_signal and signal_delivered):
+ * - a handler runs with the interrupted mask | its sa_mask | the signal
+ *   unless SA_NODEFER.  Ours runs with SA_NODEFER and an empty mask, so the
+ *   mask now is the interrupted one (uc_sigmask); set the handler's own
+ *   around the call.  Returning, sigreturn restores uc_sigmask; leaving by
+ *   longjmp keeps the handler's mask, as with the kernel.
+ * - SA_RESETHAND: the first delivery turns the action into SIG_DFL.
+ * - SIG_IGN discards a sent signal; a fault is never ignored (the kernel
+ *   forces the default action).
+ * - SIG_DFL: a fault re-executes and kills; a sent signal is sent again.
+ */
+static atomic_bool mp_old_spent;	/* SA_RESETHAND action used */
+
+static void mp_chain(int sig, siginfo_t *si, void *ucv)
 {
+	const struct sigaction *old = &mp_old_sa;
+	bool handler = old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN;
 	struct sigaction dfl;
 
-	if (mp_old_sa.sa_flags & SA_SIGINFO) {
-		mp_old_sa.sa_sigaction(sig, si, uc);
+	if (handler && old->sa_flags & SA_RESETHAND && atomic_exchange(&mp_old_spent, true))
+		handler = false;	/* second delivery: SIG_DFL */
+	if (handler) {
+		ucontext_t *uc = ucv;
+		sigset_t mask;
+
+		sigorset(&mask, &uc->uc_sigmask, &old->sa_mask);
+		if (!(old->sa_flags & SA_NODEFER))
+			sigaddset(&mask, sig);
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+		if (old->sa_flags & SA_SIGINFO)
+			old->sa_sigaction(sig, si, ucv);
+		else
+			old->sa_handler(sig);
 		return;
 	}
-	if (mp_old_sa.sa_handler != SIG_DFL && mp_old_sa.sa_handler != SIG_IGN) {
-		mp_old_sa.sa_handler(sig);
+	if (old->sa_handler == SIG_IGN && si->si_code <= 0)
 		return;
-	}
-	/* default (the kernel treats an ignored fault signal as default too):
-	 * a fault re-executes and kills; a sent signal must be sent again */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
@@ -216,10 +248,30 @@ static void mp_chain(int sig, siginfo_t *si, void *uc)
 		raise(sig);
 }
 
+/*
+ * A write fault we could not resolve may be stale: between the fault and
+ * our lookup, ww_unwatch (or ww_free) gave the page its protection back and
+ * removed the region.  Retrying the instruction tells: once per removal and
+ * thread, so a genuine fault reaches the program after at most one extra
+ * fault, and with no removal since this thread's last retry, at once.
+ * initial-exec TLS: no allocation on first use in a signal handler.
+ */
+static __thread unsigned long mp_retried_at __attribute__((tls_model("initial-exec")));
+
+static bool mp_retry_stale(const siginfo_t *si, const void *uc)
+{
+	unsigned long removals = ww_region_removals();	/* after the lookup */
+
+	if (!mp_is_write_fault(si, uc) || removals == mp_retried_at)
+		return false;
+	mp_retried_at = removals;
+	return true;
+}
+
 static void mp_sigsegv(int sig, siginfo_t *si, void *uc)
 {
 	int saved_errno = errno;
-	bool ours = mp_handle_fault(si, uc);
+	bool ours = mp_handle_fault(si, uc) || mp_retry_stale(si, uc);
 
 	errno = saved_errno;
 	if (!ours)
@@ -245,7 +297,10 @@ static int mp_install_handler(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = mp_sigsegv;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	/* SA_NODEFER: a write fault inside the program's handler (chained
+	 * from ours) must reach us; mp_chain applies the handler's mask.
+	 * SA_RESTART as the program had it: it is the one sent signals see. */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | (old.sa_flags & SA_RESTART);
 	if (sigaction(SIGSEGV, &sa, NULL) < 0)
 		goto fail;
 	mp_installed = true;
@@ -400,51 +455,103 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 	return mp_apply(r, t, first, last, target, prot);
 }
 
+/*
+ * decommit, protect and commit race handlers that read a page's state before
+ * the call and open the page after it, leaving it writable (and, after a
+ * decommit, holding data that would survive recommit).  So: publish the
+ * new state first (a handler from now on sees it), wait for the handlers
+ * in flight (ww_signal_sync), only then change the mapping.  A failure
+ * puts state and mapping back: a failed call changes nothing.
+ */
+
+/* How page i is mapped now: its user protection, write-protected if clean. */
+static int want_tracked(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
+{
+	if (!page_committed(r, i))
+		return -1;
+	return ww_tracker_test(t, i) ? page_prot(r, i) : clean_prot(page_prot(r, i));
+}
+
+static int mp_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	struct ww_tracker *t = ww_tracker_of(r);
+	uint8_t *was;
+	size_t i;
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	was = malloc(last - first);
+	if (!was)
+		return -ENOMEM;
+	for (i = first; i < last; i++)
+		was[i - first] = page_committed(r, i);
+	ww_bits_clear(r->committed, first, last);
+	ww_signal_sync();
+	/* inaccessible before dropping: no write can land in between */
+	err = ww_region_mprotect(r, first, last, PROT_NONE);
+	if (!err)
+		err = ww_region_drop(r, first, last);
+	if (err) {
+		for (i = first; i < last; i++)
+			if (was[i - first])
+				ww_bit_set(r->committed, i);
+		mp_apply(r, t, first, last, want_tracked, 0);
+	} else {
+		/* Windows: a decommitted page reads clean once recommitted */
+		ww_tracker_clear(t, first, last);
+	}
+	free(was);
+	return err;
+}
+
+/*
+ * protect, and commit of pages already committed: publish prot for
+ * [first, last), wait for the handlers in flight, map the pages as target
+ * says; on failure put the old protections and mapping back.
+ */
+static int mp_change_prot(struct ww_region *r, struct ww_tracker *t, size_t first,
+			  size_t last, mp_target_fn target, int prot)
+{
+	uint8_t *old = malloc(last - first);
+	int err;
+
+	if (!old)
+		return -ENOMEM;
+	ww_region_get_prot(r, first, last, old);
+	ww_region_set_prot(r, first, last, NULL, prot);
+	ww_signal_sync();
+	err = mp_apply(r, t, first, last, target, prot);
+	if (err == -ENOMEM)
+		err = mp_apply_enomem(r, t, first, last, target, prot);
+	if (err) {
+		ww_region_set_prot(r, first, last, old, 0);
+		mp_apply(r, t, first, last, want_tracked, 0);
+	}
+	free(old);
+	return err;
+}
+
 static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
 	size_t i;
-	int err;
 
 	if (!t)
 		return -EINVAL;
 	for (i = first; i < last; i++)
 		if (!page_committed(r, i))
 			ww_bit_clear(t->dirty, i);	/* new pages start clean */
-	err = mp_apply(r, t, first, last, want_commit, prot);
-	if (err == -ENOMEM)
-		err = mp_apply_enomem(r, t, first, last, want_commit, prot);
-	return err;
-}
-
-static int mp_decommit(struct ww_region *r, size_t first, size_t last)
-{
-	struct ww_tracker *t = ww_tracker_of(r);
-	int err;
-
-	if (!t)
-		return -EINVAL;
-	err = ww_region_drop(r, first, last);
-	if (!err)
-		err = ww_region_mprotect(r, first, last, PROT_NONE);
-	if (err)
-		return err;
-	/* Windows: a decommitted page reads clean once recommitted */
-	ww_tracker_clear(t, first, last);
-	return 0;
+	return mp_change_prot(r, t, first, last, want_commit, prot);
 }
 
 static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	int err;
 
 	if (!t)
 		return -EINVAL;
-	err = mp_apply(r, t, first, last, want_protect, prot);
-	if (err == -ENOMEM)
-		err = mp_apply_enomem(r, t, first, last, want_protect, prot);
-	return err;
+	return mp_change_prot(r, t, first, last, want_protect, prot);
 }
 
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)
@@ -459,10 +566,18 @@ static const struct ww_rearm mp_rearm_ops = {
 	.name = "mprotect",
 };
 
+/*
+ * A handler opens a page before it marks it (the lossless order), so while
+ * it runs, another thread's write to that page completes without a fault
+ * and without a bit.  get/reset first wait for the handlers in flight
+ * (ww_signal_sync: free when there are none): every write completed before
+ * the call began then has its bit set.
+ */
 static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
 		  void **pages, size_t *count)
 {
 	mp_flush_warnings();
+	ww_signal_sync();
 	return ww_tracker_get(r, ww_tracker_of(r), &mp_rearm_ops, first, last, reset,
 			      pages, count);
 }
@@ -470,6 +585,7 @@ static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
 static int mp_reset(struct ww_region *r, size_t first, size_t last)
 {
 	mp_flush_warnings();
+	ww_signal_sync();
 	return ww_tracker_reset(r, ww_tracker_of(r), &mp_rearm_ops, first, last);
 }
 

@@ -81,6 +81,13 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
+/* Read / write r->prot[first, last) as signal handlers may read it
+ * meanwhile: into out; from `from` (or all = prot when from is NULL). */
+WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
+				  uint8_t *out);
+WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,
+				  const uint8_t *from, int prot);
+
 /* mprotect pages [first, last) of r; 0 or -errno (logged).  The signature
  * of ops->commit / ops->protect, for backends with nothing else to do. */
 WW_HIDDEN int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot);
@@ -108,10 +115,36 @@ WW_HIDDEN void ww_region_delete(struct ww_region *r);
  * handler can still be looking at r. */
 WW_HIDDEN int ww_region_insert(struct ww_region *r);
 WW_HIDDEN void ww_region_remove(struct ww_region *r);
+/* How many removals have begun; async-signal-safe.  Callers of remove
+ * give the pages their final protection before (ops->detach). */
+WW_HIDDEN unsigned long ww_region_removals(void);
 /* Lock-free lookup for signal handlers; call between signal_enter/leave. */
 WW_HIDDEN unsigned ww_signal_enter(void);
 WW_HIDDEN void ww_signal_leave(unsigned token);
+/* Grace period: return once every handler that was between signal_enter
+ * and signal_leave when this was called has left.  No system call when no
+ * handler is in flight.  Never call it from a handler. */
+WW_HIDDEN void ww_signal_sync(void);
 WW_HIDDEN struct ww_region *ww_region_lookup_signal_safe(uintptr_t addr);
+/*
+ * Test-only stall points on the fault path.  A test sets ww_test_hook to
+ * stop a handler at one of these places and force an interleaving that is
+ * otherwise a matter of luck.  NULL outside tests: one relaxed load.
+ */
+enum ww_test_point {
+	WW_TP_ENTER_EPOCH,	/* ww_signal_enter: epoch read, not yet counted */
+	WW_TP_FAULT_OPEN,	/* fault: protection read, page not yet writable */
+	WW_TP_FAULT_MARK,	/* fault: page writable, not yet marked */
+};
+typedef void (*ww_test_hook_fn)(enum ww_test_point point, uintptr_t addr);
+extern WW_HIDDEN ww_test_hook_fn _Atomic ww_test_hook;
+static inline void ww_test_point(enum ww_test_point point, uintptr_t addr)
+{
+	ww_test_hook_fn fn = atomic_load_explicit(&ww_test_hook, memory_order_relaxed);
+
+	if (fn)
+		fn(point, addr);
+}
 /* Fork child: fresh table lock (a write lock held across fork cannot be
  * released by the child's thread: glibc records the owner's TID) and no
  * signal readers. */

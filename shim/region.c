@@ -4,9 +4,10 @@
  * immutable snapshot.  API calls use it under a rwlock.  The mprotect
  * backend's SIGSEGV handler cannot take locks, so it reads the current
  * snapshot lock-free, bracketed by ww_signal_enter/leave; a writer that
- * replaces the snapshot (or removes a region) waits for handlers that may
- * still see the old one, with two reader counters and an epoch flip (the
- * idea of the kernel's SRCU), so a steady stream of faults cannot starve it.
+ * replaces the snapshot (or removes a region) waits for a grace period:
+ * until every handler that was in flight when it started has left
+ * (ww_signal_sync).  Two reader counters and an epoch flip (the idea of the
+ * kernel's SRCU), so a steady stream of faults cannot starve a writer.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +30,12 @@ static struct snapshot *_Atomic current = &empty_snapshot;
 
 static _Atomic unsigned signal_epoch;
 static _Atomic long signal_readers[2];
+/* One grace period at a time: two writers flipping concurrently could each
+ * wait on one slot only and miss a reader in the other. */
+static pthread_mutex_t grace_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned long removals;	/* see ww_region_removals() */
+
+ww_test_hook_fn _Atomic ww_test_hook;
 
 static void table_init(void)
 {
@@ -58,12 +65,32 @@ void ww_table_unlock(void)
 	pthread_rwlock_unlock(&table_lock);
 }
 
+/*
+ * All of this is seq_cst, and it has to be: a reader counts itself, then
+ * checks that the epoch did not move; a writer moves the epoch, then reads
+ * the counter.  In the single order of seq_cst operations one of them comes
+ * second and sees the other: either the writer sees the reader counted, or
+ * the reader sees the new epoch and counts itself again in the new slot.
+ * The snapshot is read only after entering (by the caller), so a reader the
+ * writer did not see reads the snapshot the writer published before.  The
+ * same holds for any state the writer stored before the grace period (a
+ * page's new protection, its committed bit), even with relaxed stores and
+ * loads: the two seq_cst fences order them (on x86, a store could
+ * otherwise still sit in the writer's store buffer when it reads 0).
+ */
 unsigned ww_signal_enter(void)
 {
-	unsigned epoch = atomic_load(&signal_epoch) & 1;
+	for (;;) {
+		unsigned epoch = atomic_load(&signal_epoch), slot = epoch & 1;
 
-	atomic_fetch_add(&signal_readers[epoch], 1);
-	return epoch;
+		ww_test_point(WW_TP_ENTER_EPOCH, 0);
+		atomic_fetch_add(&signal_readers[slot], 1);
+		if (atomic_load(&signal_epoch) == epoch) {
+			atomic_thread_fence(memory_order_seq_cst);
+			return slot;
+		}
+		atomic_fetch_sub(&signal_readers[slot], 1);
+	}
 }
 
 void ww_signal_leave(unsigned token)
@@ -71,13 +98,24 @@ void ww_signal_leave(unsigned token)
 	atomic_fetch_sub(&signal_readers[token], 1);
 }
 
-/* After publishing a new snapshot: wait until no handler can hold the old. */
-static void wait_for_signal_readers(void)
+void ww_signal_sync(void)
 {
-	unsigned old = atomic_fetch_add(&signal_epoch, 1) & 1;
+	unsigned old;
 
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Fast path, no system call: a handler in flight at our start is
+	 * counted in its slot until it leaves, so reading 0 in both slots
+	 * after our start means each such handler has left. */
+	if (atomic_load(&signal_readers[0]) == 0 && atomic_load(&signal_readers[1]) == 0)
+		return;
+	pthread_mutex_lock(&grace_lock);
+	/* New readers go to the other slot; the old one only drains.  Grace
+	 * periods are serialised, so the other slot held no reader from
+	 * before this one's start: each previous period drained it. */
+	old = atomic_fetch_add(&signal_epoch, 1) & 1;
 	while (atomic_load(&signal_readers[old]) != 0)
 		sched_yield();
+	pthread_mutex_unlock(&grace_lock);
 }
 
 /* Index of the first region whose end is above addr. */
@@ -152,7 +190,7 @@ static int publish(struct ww_region *add, struct ww_region *remove)
 	}
 	s->count = j;
 	atomic_store(&current, s);
-	wait_for_signal_readers();
+	ww_signal_sync();
 	if (old != &empty_snapshot)
 		free(old);
 	return 0;
@@ -170,8 +208,16 @@ int ww_region_insert(struct ww_region *r)
 	return ret;
 }
 
+unsigned long ww_region_removals(void)
+{
+	return atomic_load(&removals);
+}
+
 void ww_region_remove(struct ww_region *r)
 {
+	/* Counted before the region disappears from lookups: a handler whose
+	 * lookup missed r reads the new count afterwards. */
+	atomic_fetch_add(&removals, 1);
 	/* A failed malloc must not leave a freed region visible: retry. */
 	while (publish(NULL, r) == -ENOMEM)
 		sched_yield();
@@ -215,8 +261,24 @@ void ww_region_delete(struct ww_region *r)
 void ww_region_fork_child(void)
 {
 	table_init();
+	pthread_mutex_init(&grace_lock, NULL);
 	atomic_store(&signal_readers[0], 0);
 	atomic_store(&signal_readers[1], 0);
+}
+
+/* r->prot is read by signal handlers: byte-wise atomic access. */
+void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last, uint8_t *out)
+{
+	for (size_t i = first; i < last; i++)
+		out[i - first] = __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+}
+
+void ww_region_set_prot(struct ww_region *r, size_t first, size_t last, const uint8_t *from,
+			int prot)
+{
+	for (size_t i = first; i < last; i++)
+		__atomic_store_n(&r->prot[i], from ? from[i - first] : (uint8_t)prot,
+				 __ATOMIC_RELAXED);
 }
 
 int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
