@@ -29,12 +29,11 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
-extern NTSTATUS WINAPI __wine_unix_call( ww_unixlib_handle_t handle, unsigned int code, void *args );
-
-#define UNIX_CALL( func, params ) __wine_unix_call( unixlib, unix_ww_##func, params )
+#define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
 #define PAGE_MASK ((ULONG_PTR)0xfff)
 
 static ww_unixlib_handle_t unixlib;
+static ww_unix_call_fn unix_call;          /* found in ntdll at start-up: unixcall.c */
 static char backend_name[32];
 static BOOL active;
 static LONG live_regions;                  /* 0: no lookup needed */
@@ -344,18 +343,26 @@ const char * CDECL ww_backend(void)
 BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 {
     struct ww_init_params params = { 0 };
+    const char *how;
+    NTSTATUS status;
     HMODULE ntdll;
     unsigned int n;
 
     if (reason != DLL_PROCESS_ATTACH) return TRUE;
     DisableThreadLibraryCalls( instance );
 
-    if (NtQueryVirtualMemory( GetCurrentProcess(), instance, MemoryWineUnixFuncs,
-                              &unixlib, sizeof(unixlib), NULL ))
+    if (!(unix_call = find_unix_call( &how )))
     {
-        WARN( "unix side not found: Wine's write watch stays\n" );
+        WARN( "no unix call entry point in this Wine's ntdll (%s): Wine's write watch stays\n", how );
         return TRUE;
     }
+    if ((status = NtQueryVirtualMemory( GetCurrentProcess(), instance, MemoryWineUnixFuncs,
+                                        &unixlib, sizeof(unixlib), NULL )))
+    {
+        WARN( "unix side not found (%#lx): Wine's write watch stays\n", status );
+        return TRUE;
+    }
+    TRACE( "unix calls through %s\n", how );
     UNIX_CALL( init, &params );
     if (!params.active)
     {

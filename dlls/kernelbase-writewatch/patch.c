@@ -16,6 +16,7 @@
 #include <string.h>
 #include "windef.h"
 #include "winbase.h"
+#include "winternl.h"
 #include "wine/debug.h"
 #include "private.h"
 

@@ -129,7 +129,7 @@ static NTSTATUS ww_unix_region( void *args )
 
 typedef NTSTATUS (*unixlib_entry_t)( void *args );
 
-/* Looked up by name by ntdll (Wine 8.0, MemoryWineUnixFuncs). */
+/* Looked up by name by ntdll (MemoryWineUnixFuncs; Wine 8.0 to 10.x). */
 const unixlib_entry_t __wine_unix_call_funcs[] =
 {
     ww_unix_init,

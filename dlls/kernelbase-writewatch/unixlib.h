@@ -11,7 +11,8 @@
 #ifndef __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H
 #define __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H
 
-/* Wine 8.0 does not install wine/unixlib.h: the little we use, spelled out. */
+/* Wine 8.0 does not install wine/unixlib.h: the little we use, spelled out
+ * (the same in every version: handle, call number, parameters). */
 typedef unsigned long long ww_unixlib_handle_t;
 
 /* Status codes the unix side returns (NTSTATUS values). */
