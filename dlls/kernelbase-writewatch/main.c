@@ -332,6 +332,42 @@ static struct hook alloc_hooks[] =
       (void **)&orig_NtAllocateVirtualMemoryEx },
 };
 
+/* Wine >= 10.7 and Proton track write watch with userfaultfd themselves:
+ * patching them would put a second tracker on the same pages.  Ask the
+ * unix side what Wine's own NtAllocateVirtualMemory did to a small
+ * committed write-watch region (hooks not installed yet). */
+static BOOL wine_tracks_by_mprotect(void)
+{
+    struct ww_tracking_params params = { 0 };
+    SIZE_T size = 0x1000, zero = 0;
+    void *base = NULL;
+    NTSTATUS status;
+
+    if ((status = NtAllocateVirtualMemory( GetCurrentProcess(), &base, 0, &size,
+                                           MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE )))
+    {
+        WARN( "not patching: cannot make a probe write-watch region (%#lx)\n", status );
+        return FALSE;
+    }
+    params.base = base;
+    params.size = size;
+    params.tracking = WW_WINE_TRACKS_UNKNOWN;
+    UNIX_CALL( wine_tracking, &params );
+    NtFreeVirtualMemory( GetCurrentProcess(), &base, &zero, MEM_RELEASE );
+    switch (params.tracking)
+    {
+    case WW_WINE_TRACKS_MPROTECT:
+        TRACE( "Wine's own write watch uses mprotect: %s\n", params.why );
+        return TRUE;
+    case WW_WINE_TRACKS_KERNEL:
+        WARN( "not patching: this Wine has its own kernel write watch: %s\n", params.why );
+        return FALSE;
+    default:
+        WARN( "not patching: Wine's own write watch is not the mprotect one: %s\n", params.why );
+        return FALSE;
+    }
+}
+
 /***********************************************************************
  *           ww_backend   (KERNELBASE-WRITEWATCH.@)
  */
@@ -370,6 +406,7 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
         return TRUE;
     }
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
+    if (!wine_tracks_by_mprotect()) return TRUE;
 
     ntdll = GetModuleHandleW( L"ntdll.dll" );
     n = install_hooks( ntdll, base_hooks, ARRAY_SIZE(base_hooks) );
