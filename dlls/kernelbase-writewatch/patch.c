@@ -9,10 +9,9 @@
  * "jmp *slot(%rip); xchg %ax,%ax", the slot holding our function, and a
  * verbatim copy of the whole thunk is the callable original.
  *
- * The thunk is recognised by structure, not by one version's bytes: the two
- * leading instructions, then only instructions that mean the same at any
- * address (no rip-relative operand, jumps that stay inside the thunk), up to
- * the final ret.  Anything else is left alone, with a WARN showing its bytes.
+ * The thunk is recognised by structure, not by one version's bytes
+ * (thunk-decode.c); anything else is left alone, with a WARN showing its
+ * bytes.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
@@ -26,46 +25,9 @@
 #include "winternl.h"
 #include "wine/debug.h"
 #include "private.h"
+#include "thunk-decode.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
-
-#define THUNK_MAX 64   /* longest thunk copied; Wine's are 32 bytes */
-
-/* Length of the position-independent syscall thunk at entry, or 0 when it
- * is not one.  Known instructions after the 8-byte head:
- *   f6 04 25 abs32 imm8   testb $imm8,abs32
- *   75/74 rel8, eb rel8   jne/je/jmp inside the thunk
- *   0f 05                 syscall
- *   cd 2e                 int $0x2e
- *   ff 14 25 abs32        call *abs32
- *   90                    nop
- *   c3                    ret (the thunk ends at a ret no jump goes past) */
-static unsigned int syscall_thunk_length( const BYTE *entry )
-{
-    unsigned int pc = 8, reach = 8;
-
-    if (entry[0] != 0x4c || entry[1] != 0x8b || entry[2] != 0xd1 || entry[3] != 0xb8) return 0;
-    while (pc < THUNK_MAX)
-    {
-        const BYTE *op = entry + pc;
-
-        if (op[0] == 0xf6 && op[1] == 0x04 && op[2] == 0x25) pc += 8;
-        else if ((op[0] == 0x75 || op[0] == 0x74 || op[0] == 0xeb) && (signed char)op[1] >= 0)
-        {
-            pc += 2;
-            reach = max( reach, pc + op[1] );
-        }
-        else if ((op[0] == 0x0f && op[1] == 0x05) || (op[0] == 0xcd && op[1] == 0x2e)) pc += 2;
-        else if (op[0] == 0xff && op[1] == 0x14 && op[2] == 0x25) pc += 7;
-        else if (op[0] == 0x90) pc += 1;
-        else if (op[0] == 0xc3)
-        {
-            if (++pc > reach) return pc;
-        }
-        else return 0;
-    }
-    return 0;
-}
 
 /* The first bytes at p, for the WARN of a thunk in an unknown form. */
 static const char *dump_bytes( const BYTE *p )
@@ -76,7 +38,7 @@ static const char *dump_bytes( const BYTE *p )
 }
 
 /* The slot page: jump slots in the first half, thunk copies in the second. */
-#define MAX_HOOKS (0x800 / THUNK_MAX)
+#define MAX_HOOKS (0x800 / WW_THUNK_MAX)
 
 #define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
 
@@ -132,7 +94,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             TRACE( "%s: not exported, left alone\n", hooks[i].name );
             continue;
         }
-        if (!(len = syscall_thunk_length( entry )))
+        if (!(len = ww_syscall_thunk_length( entry )))
         {
             WARN( "%s at %p is not a syscall thunk in a known form (%s...), left to Wine\n",
                   hooks[i].name, entry, dump_bytes( entry ) );
@@ -159,8 +121,8 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
         memcpy( code + 2, &disp, 4 );
         code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
-        memcpy( (BYTE *)slots + 0x800 + i * THUNK_MAX, entry, len );
-        *hooks[i].orig = (BYTE *)slots + 0x800 + i * THUNK_MAX;
+        memcpy( (BYTE *)slots + 0x800 + i * WW_THUNK_MAX, entry, len );
+        *hooks[i].orig = (BYTE *)slots + 0x800 + i * WW_THUNK_MAX;
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))
         {
             *hooks[i].orig = NULL;
