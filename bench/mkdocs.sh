@@ -6,6 +6,9 @@
 # With RUN_DIR, document a finished `make bench-quick` instead of running
 # again: RUN_DIR/ww-bench-quick.txt and the plots beside it.
 # WW_BENCH_DOCS_NOTE, when set, is printed above the table (e.g. the load).
+# The Wine rows of another Debian release (DOCS_DIR/benchmark-wine-*.txt,
+# made in that release's root, see "Wine 10.0" in the page) are kept and
+# shown after the table.
 set -u
 bench=$1
 docs=$2
@@ -41,7 +44,8 @@ cat <<'HEAD'
 
 `ww-bench` runs every way of tracking writes that this project knows on the
 same workloads, in one run, and prints one table: the library's backends, the
-floors that show the limit, soft-dirty, and Wine 8.0's own `GetWriteWatch`.
+floors that show the limit, soft-dirty, and Wine's own `GetWriteWatch`
+(Wine 8.0 here, Debian 13's Wine 10.0 in a debootstrap root: see the end).
 
 ```sh
 make && make bench-quick        # ww-bench --quick: under 3 minutes on 2 cores
@@ -70,7 +74,7 @@ into the build's `bench/` directory.
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
 | `soft-dirty` | `/proc/self/clear_refs` "4" + pagemap bit 55; needs `CONFIG_MEM_SOFT_DIRTY` (listed as unavailable, with the reason, when the kernel lacks it) |
-| `wine-builtin` | `bench/win/ww-bench-win.c` (the same cell code, mingw-w64) under Wine 8.0: Wine's own write watch |
+| `wine-builtin` | `bench/win/ww-bench-win.c` (the same cell code, mingw-w64) under the build's Wine (8.0 on Debian 12): Wine's own write watch |
 | `wine-shim` | the same program through `ww-wine` (the Wine DLL of `dlls/kernelbase-writewatch`) |
 
 Every native cell repetition runs in a fresh forked process (after an untimed
@@ -216,6 +220,19 @@ judged on ratios of rows of the same run:
   for fresh memory, allocates the page tables that hold WP_UNPOPULATED's
   markers).
 
+## Wine 10.0 (Debian 13)
+
+The Wine rows measure the Wine the build was configured with.  Debian 13's
+Wine 10.0 is measured by the same bench built in a Debian 13 root
+(`tools/debian-root`, needs root), its output kept in
+`docs/benchmark-wine-10.0.txt` and shown after the table:
+
+```sh
+{ echo "# Wine 10.0 rows (Debian 13 root), $(date -u '+%Y-%m-%d')"
+  tools/debian-root trixie --run 'build/bench/ww-bench --quick -b wine-builtin,wine-shim' 2>/dev/null
+} > docs/benchmark-wine-10.0.txt
+```
+
 HEAD
 printf '## Latest quick run\n\n'
 if [ -n "$run" ]; then
@@ -230,6 +247,12 @@ fi
 printf '```text\n'
 cat "$tmp/table.txt"
 printf '```\n\n'
+for other in "$docs"/benchmark-wine-*.txt; do
+	[ -f "$other" ] || continue
+	printf '### %s\n\n```text\n' "$(sed -n '1s/^# //p' "$other")"
+	sed 1d "$other"
+	printf '```\n\n'
+done
 printf '![cost per dirty page by backend, per headline workload](ww-bench-bars.png)\n\n'
 printf '![get-and-reset and cost per dirty page vs region size](ww-bench-size.png)\n\n'
 printf '![cost per dirty page vs dirty fraction](ww-bench-fraction.png)\n'

@@ -3,8 +3,11 @@
  * The Wine rows: win/ww-bench-win.exe (the same cell code, built with
  * mingw-w64) run under Wine, headless, in a WINEPREFIX of the build tree,
  * one Wine process per cell.  Each cell runs in its own process group under a
- * time limit; a cell past it (the 1 GiB sparse cell livelocks Wine 8.0's
- * mprotect write watch) is killed and reported "did not finish".
+ * time limit; a cell past it (the 1 GiB sparse cell livelocks the mprotect
+ * write watch of Wine 8.0 and 10.0) is killed and reported "did not finish".
+ * These rows measure the Wine of the build (configure's WINE); for another
+ * Debian release's Wine, run the bench in that release's root:
+ * tools/debian-root trixie --run 'build/bench/ww-bench -b wine-builtin,wine-shim'.
  */
 #include "config.h"
 #include "harness.h"

@@ -29,12 +29,11 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
-extern NTSTATUS WINAPI __wine_unix_call( ww_unixlib_handle_t handle, unsigned int code, void *args );
-
-#define UNIX_CALL( func, params ) __wine_unix_call( unixlib, unix_ww_##func, params )
+#define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
 #define PAGE_MASK ((ULONG_PTR)0xfff)
 
 static ww_unixlib_handle_t unixlib;
+static ww_unix_call_fn unix_call;          /* found in ntdll at start-up: unixcall.c */
 static char backend_name[32];
 static BOOL active;
 static LONG live_regions;                  /* 0: no lookup needed */
@@ -333,6 +332,42 @@ static struct hook alloc_hooks[] =
       (void **)&orig_NtAllocateVirtualMemoryEx },
 };
 
+/* Wine >= 10.7 and Proton track write watch with userfaultfd themselves:
+ * patching them would put a second tracker on the same pages.  Ask the
+ * unix side what Wine's own NtAllocateVirtualMemory did to a small
+ * committed write-watch region (hooks not installed yet). */
+static BOOL wine_tracks_by_mprotect(void)
+{
+    struct ww_tracking_params params = { 0 };
+    SIZE_T size = 0x1000, zero = 0;
+    void *base = NULL;
+    NTSTATUS status;
+
+    if ((status = NtAllocateVirtualMemory( GetCurrentProcess(), &base, 0, &size,
+                                           MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE )))
+    {
+        WARN( "not patching: cannot make a probe write-watch region (%#lx)\n", status );
+        return FALSE;
+    }
+    params.base = base;
+    params.size = size;
+    params.tracking = WW_WINE_TRACKS_UNKNOWN;
+    UNIX_CALL( wine_tracking, &params );
+    NtFreeVirtualMemory( GetCurrentProcess(), &base, &zero, MEM_RELEASE );
+    switch (params.tracking)
+    {
+    case WW_WINE_TRACKS_MPROTECT:
+        TRACE( "Wine's own write watch uses mprotect: %s\n", params.why );
+        return TRUE;
+    case WW_WINE_TRACKS_KERNEL:
+        WARN( "not patching: this Wine has its own kernel write watch: %s\n", params.why );
+        return FALSE;
+    default:
+        WARN( "not patching: Wine's own write watch is not the mprotect one: %s\n", params.why );
+        return FALSE;
+    }
+}
+
 /***********************************************************************
  *           ww_backend   (KERNELBASE-WRITEWATCH.@)
  */
@@ -344,18 +379,26 @@ const char * CDECL ww_backend(void)
 BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 {
     struct ww_init_params params = { 0 };
+    const char *how;
+    NTSTATUS status;
     HMODULE ntdll;
     unsigned int n;
 
     if (reason != DLL_PROCESS_ATTACH) return TRUE;
     DisableThreadLibraryCalls( instance );
 
-    if (NtQueryVirtualMemory( GetCurrentProcess(), instance, MemoryWineUnixFuncs,
-                              &unixlib, sizeof(unixlib), NULL ))
+    if (!(unix_call = find_unix_call( &how )))
     {
-        WARN( "unix side not found: Wine's write watch stays\n" );
+        WARN( "no unix call entry point in this Wine's ntdll (%s): Wine's write watch stays\n", how );
         return TRUE;
     }
+    if ((status = NtQueryVirtualMemory( GetCurrentProcess(), instance, MemoryWineUnixFuncs,
+                                        &unixlib, sizeof(unixlib), NULL )))
+    {
+        WARN( "unix side not found (%#lx): Wine's write watch stays\n", status );
+        return TRUE;
+    }
+    TRACE( "unix calls through %s\n", how );
     UNIX_CALL( init, &params );
     if (!params.active)
     {
@@ -363,6 +406,7 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
         return TRUE;
     }
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
+    if (!wine_tracks_by_mprotect()) return TRUE;
 
     ntdll = GetModuleHandleW( L"ntdll.dll" );
     n = install_hooks( ntdll, base_hooks, ARRAY_SIZE(base_hooks) );

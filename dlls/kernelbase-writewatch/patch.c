@@ -1,11 +1,17 @@
 /*
- * kernelbase-writewatch: redirect kernelbase exports to our implementations.
+ * kernelbase-writewatch: redirect ntdll's syscall thunks to our functions.
  *
- * Wine builds its exports with DECLSPEC_HOTPATCH, which on x86_64 starts each
- * function with an 8-byte no-op, "lea 0x0(%rsp),%rsp".  Those 8 bytes are
- * replaced by "jmp *slot(%rip); xchg %ax,%ax", the slot holding our function;
- * entry + 8 is then still the untouched original, callable as is.  A function
- * without that prologue is left alone (and so stays Wine's).
+ * Wine's x86_64 ntdll exports each Nt* system call as a small thunk that
+ * starts with "mov %rcx,%r10; mov $N,%eax" (8 bytes, two whole instructions,
+ * as on Windows), then reaches Wine's dispatcher through absolute addresses
+ * only (Wine 8.0 to 10.x: test the SystemCall flag at 0x7ffe0308, "syscall"
+ * or "call *0x7ffe1000").  Those first 8 bytes are replaced by
+ * "jmp *slot(%rip); xchg %ax,%ax", the slot holding our function, and a
+ * verbatim copy of the whole thunk is the callable original.
+ *
+ * The thunk is recognised by structure, not by one version's bytes
+ * (thunk-decode.c); anything else is left alone, with a WARN showing its
+ * bytes.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
@@ -16,34 +22,23 @@
 #include <string.h>
 #include "windef.h"
 #include "winbase.h"
+#include "winternl.h"
 #include "wine/debug.h"
 #include "private.h"
+#include "thunk-decode.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
-/* Wine 8.0 x86_64 syscall thunk; bytes 4-7 are the syscall number. */
-#define THUNK_SIZE 32
-static const BYTE syscall_thunk[THUNK_SIZE] =
+/* The first bytes at p, for the WARN of a thunk in an unknown form. */
+static const char *dump_bytes( const BYTE *p )
 {
-    0x4c, 0x8b, 0xd1,                                 /* mov %rcx,%r10 */
-    0xb8, 0, 0, 0, 0,                                 /* mov $N,%eax */
-    0xf6, 0x04, 0x25, 0x08, 0x03, 0xfe, 0x7f, 0x01,   /* testb $1,0x7ffe0308 */
-    0x75, 0x03,                                       /* jne 1f */
-    0x0f, 0x05,                                       /* syscall */
-    0xc3,                                             /* ret */
-    0xeb, 0x01,                                       /* 1: jmp 2f */
-    0xc3,                                             /* ret */
-    0xff, 0x14, 0x25, 0x00, 0x10, 0xfe, 0x7f,         /* 2: call *0x7ffe1000 */
-    0xc3,                                             /* ret */
-};
-
-static BOOL is_syscall_thunk( const BYTE *entry )
-{
-    return !memcmp( entry, syscall_thunk, 4 ) && !memcmp( entry + 8, syscall_thunk + 8, THUNK_SIZE - 8 );
+    return wine_dbg_sprintf( "%02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x",
+                             p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+                             p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15] );
 }
 
 /* The slot page: jump slots in the first half, thunk copies in the second. */
-#define MAX_HOOKS 64
+#define MAX_HOOKS (0x800 / WW_THUNK_MAX)
 
 #define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
 
@@ -89,6 +84,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
     for (i = 0; i < count; i++)
     {
         BYTE *entry = (BYTE *)GetProcAddress( module, hooks[i].name );
+        unsigned int len;
         LONG64 disp;
         BYTE code[8];
 
@@ -98,9 +94,16 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             TRACE( "%s: not exported, left alone\n", hooks[i].name );
             continue;
         }
-        if (!is_syscall_thunk( entry ))
+        if (!(len = ww_syscall_thunk_length( entry )))
         {
-            WARN( "%s at %p is not in the expected form, left to Wine\n", hooks[i].name, entry );
+            WARN( "%s at %p is not a syscall thunk in a known form (%s...), left to Wine\n",
+                  hooks[i].name, entry, dump_bytes( entry ) );
+            continue;
+        }
+        if ((ULONG_PTR)entry & 7)
+        {
+            WARN( "%s at %p is not 8-byte aligned: cannot patch it atomically, left to Wine\n",
+                  hooks[i].name, entry );
             continue;
         }
         if (!slots && !(slots = alloc_slots_near( entry )))
@@ -118,14 +121,14 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
         memcpy( code + 2, &disp, 4 );
         code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
-        memcpy( (BYTE *)slots + 0x800 + i * THUNK_SIZE, entry, THUNK_SIZE );
-        *hooks[i].orig = (BYTE *)slots + 0x800 + i * THUNK_SIZE;
+        memcpy( (BYTE *)slots + 0x800 + i * WW_THUNK_MAX, entry, len );
+        *hooks[i].orig = (BYTE *)slots + 0x800 + i * WW_THUNK_MAX;
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))
         {
             *hooks[i].orig = NULL;
             continue;
         }
-        /* Thunks are 16-byte aligned: one atomic store, no torn instruction. */
+        /* One aligned atomic store: no thread ever runs a torn instruction. */
         __atomic_store_n( (LONG64 *)entry, *(LONG64 *)code, __ATOMIC_SEQ_CST );
         VirtualProtect( entry, sizeof(code), old, &old );
         FlushInstructionCache( GetCurrentProcess(), entry, sizeof(code) );

@@ -9,6 +9,8 @@
 #ifndef __WINE_KERNELBASE_WRITEWATCH_PRIVATE_H
 #define __WINE_KERNELBASE_WRITEWATCH_PRIVATE_H
 
+#include "unixlib.h"
+
 struct hook
 {
     const char *name;   /* ntdll export (a syscall thunk) */
@@ -17,5 +19,10 @@ struct hook
 };
 
 extern unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int count );
+
+/* The unix call entry point of the running ntdll, or NULL; how says which
+ * one was found, or why none (unixcall.c). */
+typedef NTSTATUS (WINAPI *ww_unix_call_fn)( ww_unixlib_handle_t handle, unsigned int code, void *args );
+extern ww_unix_call_fn find_unix_call( const char **how );
 
 #endif /* __WINE_KERNELBASE_WRITEWATCH_PRIVATE_H */

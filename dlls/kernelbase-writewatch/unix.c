@@ -17,6 +17,7 @@
 
 #include "writewatch.h"
 #include "unixlib.h"
+#include "wine-tracking.h"
 
 typedef unsigned int NTSTATUS;
 
@@ -127,9 +128,17 @@ static NTSTATUS ww_unix_region( void *args )
     return WW_STATUS_SUCCESS;
 }
 
+static NTSTATUS ww_unix_wine_tracking( void *args )
+{
+    struct ww_tracking_params *params = args;
+
+    params->tracking = ww_wine_tracking( params->base, params->size, params->why, sizeof(params->why) );
+    return WW_STATUS_SUCCESS;
+}
+
 typedef NTSTATUS (*unixlib_entry_t)( void *args );
 
-/* Looked up by name by ntdll (Wine 8.0, MemoryWineUnixFuncs). */
+/* Looked up by name by ntdll (MemoryWineUnixFuncs; Wine 8.0 to 10.x). */
 const unixlib_entry_t __wine_unix_call_funcs[] =
 {
     ww_unix_init,
@@ -140,6 +149,7 @@ const unixlib_entry_t __wine_unix_call_funcs[] =
     ww_unix_get,
     ww_unix_reset,
     ww_unix_region,
+    ww_unix_wine_tracking,
 };
 
 /* Keep the table and the enum in step. */

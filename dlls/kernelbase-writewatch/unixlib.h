@@ -11,7 +11,8 @@
 #ifndef __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H
 #define __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H
 
-/* Wine 8.0 does not install wine/unixlib.h: the little we use, spelled out. */
+/* Wine 8.0 does not install wine/unixlib.h: the little we use, spelled out
+ * (the same in every version: handle, call number, parameters). */
 typedef unsigned long long ww_unixlib_handle_t;
 
 /* Status codes the unix side returns (NTSTATUS values). */
@@ -31,6 +32,7 @@ enum ww_unix_funcs
     unix_ww_get,
     unix_ww_reset,
     unix_ww_region,
+    unix_ww_wine_tracking,
     unix_ww_funcs_count
 };
 
@@ -63,6 +65,23 @@ struct ww_region_params
     const void        *addr;    /* in */
     void              *base;    /* out */
     unsigned long long size;    /* out */
+};
+
+/* How Wine tracks a write-watch region it made (wine-tracking.c). */
+enum ww_wine_tracking
+{
+    WW_WINE_TRACKS_MPROTECT,  /* mprotect + SIGSEGV: the DLL takes over */
+    WW_WINE_TRACKS_KERNEL,    /* userfaultfd write-protect (Wine >= 10.7, Proton): left alone */
+    WW_WINE_TRACKS_OTHER,     /* neither (e.g. soft-dirty): left alone */
+    WW_WINE_TRACKS_UNKNOWN,   /* the probe failed: left alone */
+};
+
+struct ww_tracking_params
+{
+    void              *base;      /* in: committed MEM_WRITE_WATCH region, never written */
+    unsigned long long size;
+    int                tracking;  /* out: enum ww_wine_tracking */
+    char               why[224];  /* out: the evidence */
 };
 
 #endif /* __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H */

@@ -228,9 +228,8 @@ static void test_ntdll_calls(void)
     status |= pNtAllocateVirtualMemory( GetCurrentProcess(), &addr, 0, &size, MEM_COMMIT, PAGE_READWRITE );
     count = 16;
     pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );
-    check_wine_divergence( !status && count == 0, "calls-nt-decommit-clears-written",
-                           "Wine 8.0 keeps a page's written state across decommit (rule 13)",
-                           "status %#lx count %Iu", status, count );
+    check( !status && count == 0, "calls-nt-decommit-clears-written",
+           "status %#lx count %Iu", status, count );
     p[3 * P] = 1;
     count = 16;
     pNtGetWriteWatch( GetCurrentProcess(), 0, p, 8 * P, results, &count, &gran );

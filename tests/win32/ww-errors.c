@@ -88,15 +88,12 @@ int main(void)
 
     SetLastError( 0xdeadbeef );
     ret = VirtualAlloc( plain, P, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE );
-    check_wine_divergence( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "calls-write-watch-needs-reserve-commit",
-                           "Wine 8.0 does not check MEM_WRITE_WATCH on a commit: it commits the pages",
-                           "ret %p error %lu", ret, GetLastError() );
+    check( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "calls-write-watch-needs-reserve-commit",
+           "ret %p error %lu", ret, GetLastError() );
     SetLastError( 0xdeadbeef );
     ret = VirtualAlloc( NULL, 16 * P, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE );
-    check_wine_divergence( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "calls-write-watch-needs-reserve-new",
-                           "Wine 8.0 turns MEM_COMMIT at a NULL address into MEM_RESERVE | MEM_COMMIT "
-                           "before it checks MEM_WRITE_WATCH, and returns a write-watch region",
-                           "ret %p error %lu", ret, GetLastError() );
+    check( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "calls-write-watch-needs-reserve-new",
+           "ret %p error %lu", ret, GetLastError() );
     if (ret) VirtualFree( ret, 0, MEM_RELEASE );
 
     VirtualFree( p, 0, MEM_RELEASE );

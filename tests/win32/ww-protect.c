@@ -83,9 +83,8 @@ static void test_reserve_commit_decommit(void)
     c = VirtualAlloc( p + 4 * P, P, MEM_COMMIT, PAGE_READWRITE );
     n = get_watch( 0, p, 16 * P, results, 64 );
     check( c && p[4 * P] == 0, "rule13-recommitted-page-is-zero", "byte %d", c ? p[4 * P] : -1 );
-    check_wine_divergence( n == 0, "rule13-decommit-clears-written",
-                           "Wine 8.0 keeps a page's written state across decommit (its write-watch bit stays cleared)",
-                           "%s", page_list( results, n, p ));
+    check( n == 0, "rule13-decommit-clears-written",
+           "%s", page_list( results, n, p ));
     p[4 * P] = 1;
     n = get_watch( WRITE_WATCH_FLAG_RESET, p + 4 * P, P, results, 64 );
     check( n == 1 && results[0] == p + 4 * P, "rule13-recommitted-page-tracked", "%s", page_list( results, n, p ));
