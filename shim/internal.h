@@ -154,8 +154,9 @@ struct ww_backend_ops {
 		   void **pages, size_t *count);
 	/* Make [first, last) clean. */
 	int (*reset)(struct ww_region *r, size_t first, size_t last);
-	/* In a fork child, with the table locked: rebuild per-process state so
-	 * that the child never acts on the parent's tracking. */
+	/* In a new process (any kind of fork), on its first API call, with
+	 * every other thread of it held off: rebuild per-process state so that
+	 * the child never acts on the parent's tracking. */
 	void (*fork_child)(void);
 };
 
@@ -168,8 +169,28 @@ WW_HIDDEN const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b);
  * prefer_dev: try /dev/userfaultfd first (its fds handle kernel faults too). */
 WW_HIDDEN int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via_dev);
 
-/* ---- one-time init (page size, env, fork handlers); idempotent, thread-safe */
+/* ---- process identity (process.c).  A child made by any kind of fork
+ * (also _Fork() or the raw system call, which run no atfork handler) must
+ * rebuild the per-process state before it acts: ww_process_check() is one
+ * load on the hot path, the slow path does the rebuild. */
+extern WW_HIDDEN _Atomic int *ww_process_marker;
+extern WW_HIDDEN bool ww_process_pid_mode;
+WW_HIDDEN void ww_process_init(void);
+WW_HIDDEN void ww_process_slow(void);
+static inline void ww_process_check(void)
+{
+	if (__builtin_expect(atomic_load_explicit(ww_process_marker, memory_order_acquire) != 2 ||
+			     ww_process_pid_mode, 0))
+		ww_process_slow();
+}
+/* pid of the process the library's state belongs to (no system call). */
+WW_HIDDEN pid_t ww_process_pid(void);
+
+/* ---- one-time init (page size, env, fork handlers), then the process check
+ * above; idempotent, thread-safe.  Every API entry calls it first. */
 WW_HIDDEN void ww_init(void);
+/* init.c's part of the rebuild in a new process (its locks). */
+WW_HIDDEN void ww_init_fork_child(void);
 
 /* ---- statistics */
 struct ww_stats_atomic {
