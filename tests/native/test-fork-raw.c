@@ -6,6 +6,8 @@
  * child that calls ww_get(RESET) must act on its own copy only, and the
  * parent's next get must still return the parent's pages.
  *
+ * And the child path must be async-signal-safe: a thread holding stderr's
+ * stdio lock at fork time must not hang a child whose library set-up logs.
  *
  * Children do not use cmocka: they check, print and exit with the number of
  * failed checks.
@@ -13,7 +15,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "internal.h"	/* ww_fault_inject */
 
 #define RW (PROT_READ | PROT_WRITE)
 #define N 16
@@ -129,7 +134,67 @@ static void child_reset_leaves_parent_alone(void)
 	}
 }
 
+/*
+ * _Fork() while another thread holds stderr's stdio lock (fork() resets
+ * stdio locks in glibc; _Fork() does not, and other libcs do not either),
+ * with the child's library set-up failing (no userfaultfd can be made),
+ * which it logs: the log line must not take that lock (the thread holding
+ * it does not exist in the child), nor may anything else in the child path
+ * hang.
+ */
+struct stderr_holder {
+	pthread_t th;
+	_Atomic int locked, release;
+};
+
+static void *hold_stderr(void *arg)
+{
+	struct stderr_holder *h = arg;
+
+	flockfile(stderr);
+	atomic_store(&h->locked, 1);
+	while (!atomic_load(&h->release))
+		usleep(1000);
+	funlockfile(stderr);
+	return NULL;
+}
+
+static void fork_child_logs_while_stderr_locked(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	struct stderr_holder h = { 0 };
+	pid_t pid;
+	int ret;
+
+	t_touch(base, 1);
+	assert_int_equal(pthread_create(&h.th, NULL, hold_stderr, &h), 0);
+	while (!atomic_load(&h.locked))
+		usleep(1000);
+	/* inherited by the child: its new userfaultfd cannot be made */
+	ww_fault_inject(WW_SYS_USERFAULTFD, 0, EPERM, -1);
+	ww_fault_inject(WW_SYS_OPEN, 0, EPERM, -1);
+	pid = _Fork();
+	if (pid == 0) {
+		uint64_t m;
+
+		alarm(5);
+		m = mask_of(base, N, 0);
+		/* untracked child: every committed page reads written */
+		CHILD_CHECK(m == 0xffff, "child get %#llx", (unsigned long long)m);
+		_exit(child_failures);
+	}
+	ww_fault_inject_clear();
+	atomic_store(&h.release, 1);
+	pthread_join(h.th, NULL);
+	assert_true(pid > 0);
+	ret = wait_child(pid);
+	assert_int_equal(ret, 0);
+	T_EXPECT(base, N, 1);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(child_reset_leaves_parent_alone),
+	WW_TEST_ONLY(fork_child_logs_while_stderr_locked,
+		     B(WW_BACKEND_UFFD) | B(WW_BACKEND_UFFD_SYNC)),
 };
 WW_MAIN(tests)
