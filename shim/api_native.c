@@ -180,6 +180,11 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	 * protections. */
 	if ((flags & WW_WATCH_EXTERNAL) && ww_current_backend() != WW_BACKEND_UFFD)
 		return -EOPNOTSUPP;
+	/* Before allocating anything: the region's lazily mapped arrays
+	 * could otherwise land in a hole of the range, and be watched.
+	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
+	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
+		return errno == ENOMEM ? -EINVAL : -errno;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;

@@ -139,6 +139,8 @@ int ww_free(void *base);
  * protection from now on (change it only through ww_protect).  Private
  * anonymous memory works with every backend; shared memory (memfd,
  * MAP_SHARED|MAP_ANONYMOUS) with uffd.  All pages start clean.
+ * -EINVAL if part of the range is not mapped (checked before anything is
+ * allocated or changed).
  */
 int ww_watch(void *addr, size_t size, unsigned flags, int prot);
 
