@@ -168,6 +168,7 @@ fail:
 
 int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 {
+	struct ww_prot_snapshot before;
 	uintptr_t start, end;
 	struct ww_region *r;
 	int ret;
@@ -199,13 +200,23 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	ww_table_lock_exclusive();
 	if (ww_region_find_overlap(start, end - start)) {
 		ret = -EEXIST;
-	} else if (!(flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) &&
-		   ww_sys_mprotect(addr, r->size, prot) < 0) {
-		/* Writable before tracking starts: a write in between happened
-		 * before the watch, so it need not be reported. */
-		ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
-	} else {
+	} else if (flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) {
 		ret = region_start_locked(r);
+	} else if (!(ret = ww_prot_snapshot(&before, start, end))) {
+		/* A failure after the mprotect (part of the range refusing
+		 * prot, a backend refusing the range) must leave every page
+		 * with the protection it had.  Writable before tracking
+		 * starts: a write in between happened before the watch, so it
+		 * need not be reported. */
+		if (ww_sys_mprotect(addr, r->size, prot) < 0)
+			ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
+		else
+			ret = region_start_locked(r);
+		if (ret)
+			ww_prot_restore(&before);
+		ww_prot_snapshot_free(&before);
+	} else if (ret == -ENOMEM) {
+		ret = -EINVAL;	/* unmapped since the check above */
 	}
 	ww_table_unlock();
 	if (ret) {

@@ -162,9 +162,6 @@ static int uffd_attach(struct ww_region *r)
 
 	if (ret)
 		return ret;
-	/* A write-protected THP would report (and be split) at 2 MiB. */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
 	ret = register_range(r->base, r->size);
 	if (ret)
 		return ret;
@@ -175,8 +172,13 @@ static int uffd_attach(struct ww_region *r)
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
 		ww_sys_ioctl(uffd, UFFDIO_UNREGISTER, &range);
+		return ret;
 	}
-	return ret;
+	/* A write-protected THP would report (and be split) at 2 MiB.  Last:
+	 * a failed attach must leave the mapping's flags as they were. */
+	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
+		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
+	return 0;
 }
 
 static void uffd_detach(struct ww_region *r)

@@ -395,10 +395,6 @@ static int us_attach(struct ww_region *r)
 		return -ENOMEM;
 	}
 	ww_tracker_publish(r, t);
-	/* a THP would be split by the first write anyway (kernel-notes pitfall 3) */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,
-			r->size, strerror(errno));
 	err = us_register(us_fd, r->base, r->size);
 	if (err) {
 		WW_WARN("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
@@ -412,8 +408,14 @@ static int us_attach(struct ww_region *r)
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
 		ww_sys_ioctl(us_fd, UFFDIO_UNREGISTER, &range);
+		return err;
 	}
-	return err;
+	/* a THP would be split by the first write anyway (kernel-notes
+	 * pitfall 3).  Last: a failed attach leaves the flags as they were. */
+	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
+		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,
+			r->size, strerror(errno));
+	return 0;
 }
 
 /* Unregistering drops the write-protection and wakes blocked writers. */

@@ -140,7 +140,9 @@ int ww_free(void *base);
  * anonymous memory works with every backend; shared memory (memfd,
  * MAP_SHARED|MAP_ANONYMOUS) with uffd.  All pages start clean.
  * -EINVAL if part of the range is not mapped (checked before anything is
- * allocated or changed).
+ * allocated or changed).  A failed call changes nothing: pages keep the
+ * protection they had (e.g. -EACCES when part of the range cannot take prot,
+ * -EBUSY when the range is registered with another userfaultfd).
  */
 int ww_watch(void *addr, size_t size, unsigned flags, int prot);
 
