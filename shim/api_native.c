@@ -368,34 +368,74 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	return 0;
 }
 
+/* Pages a backend reports per pass: found under the table lock into this
+ * buffer, then copied to the caller with no lock held (a crash in caller
+ * memory must not leave the lock taken: a crash handler that forks would
+ * wait for it forever in the atfork handler). */
+#define GET_CHUNK 512
+
+int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
+{
+	void *chunk[GET_CHUNK];
+	struct ww_region *r, *found;
+	size_t first, last, total = 0, cap = *count;
+	bool reset = flags & WW_GET_RESET;
+	int ret = lock_watched(addr, size, &r, &first, &last);
+
+	if (ret)
+		return ret;
+	for (;;) {
+		size_t want = cap - total < GET_CHUNK ? cap - total : GET_CHUNK, n = want;
+
+		ret = r->ops->get(r, first, last, reset, chunk, &n);
+		ww_table_unlock();
+		memcpy(pages + total, chunk, n * sizeof(chunk[0]));
+		total += n;
+		if (ret || n < want || total == cap)
+			break;
+		/* More may be written: go on after the last page found, if the
+		 * region is still there (each page is got and reset
+		 * atomically; the call as a whole never was). */
+		first = ww_page_index(r, (uintptr_t)chunk[n - 1]) + 1;
+		ww_table_lock_shared();
+		found = region_for(r->base + (first << ww_page_shift), ww_page_addr(r, last));
+		if (first >= last || found != r) {
+			ww_table_unlock();
+			break;
+		}
+	}
+	if (ret && reset && total) {
+		/* Pages already returned were also made clean: failing the call
+		 * now would lose their writes.  Report them. */
+		WW_WARN("get-and-reset stopped early (%s); returning the %zu pages found",
+			strerror(-ret), total);
+		ret = 0;
+	}
+	if (!ret)
+		*count = total;
+	return ret;
+}
+
 int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 {
-	struct ww_region *r;
-	size_t first, last, n;
-	int ret;
-
 	ww_init();
 	if (!count)
 		return -EFAULT;
 	if ((flags & ~WW_GET_RESET) || !size || !*count)
 		return -EINVAL;
-	if (!pages)
+	if (!pages || *count > SIZE_MAX / sizeof(*pages))
 		return -EFAULT;
-	ret = lock_watched(addr, size, &r, &first, &last);
-	if (ret)
-		return ret;
-	n = *count;
-	ret = r->ops->get(r, first, last, flags & WW_GET_RESET, pages, &n);
-	ww_table_unlock();
-	if (ret && (flags & WW_GET_RESET) && n) {
-		/* Pages already returned were also made clean: failing the call
-		 * now would lose their writes.  Report them. */
-		WW_WARN("get-and-reset stopped early (%s); returning the %zu pages found", strerror(-ret), n);
-		ret = 0;
+	/* Before anything is reset: pages[] must take *count entries, and
+	 * *count its result (one system call, see uaccess.c). */
+	{
+		const struct ww_user_buf out[] = {
+			{ count, sizeof(*count) }, { pages, *count * sizeof(*pages) },
+		};
+
+		if (ww_user_writable(out, 2))
+			return -EFAULT;
 	}
-	if (!ret)
-		*count = n;
-	return ret;
+	return ww_get_checked(addr, size, flags, pages, count);
 }
 
 int ww_reset(void *addr, size_t size)

@@ -305,9 +305,22 @@ uint32_t ww_GetWriteWatch(uint32_t flags, void *base, size_t size, void **addres
 	if (!watched_range(base, size))
 		return fail_u32(WW_ERROR_INVALID_PARAMETER);
 
+	/* Windows probes the caller's buffers (ERROR_NOACCESS): here the
+	 * kernel does, before anything is reset (one system call). */
+	if (*count > SIZE_MAX / sizeof(*addresses))
+		return fail_u32(WW_ERROR_NOACCESS);
+	{
+		const struct ww_user_buf out[] = {
+			{ count, sizeof(*count) }, { granularity, sizeof(*granularity) },
+			{ addresses, *count * sizeof(*addresses) },
+		};
+
+		if (ww_user_writable(out, 3))
+			return fail_u32(WW_ERROR_NOACCESS);
+	}
 	n = *count;
-	ret = ww_get(base, size, flags & WW_WRITE_WATCH_FLAG_RESET ? WW_GET_RESET : 0,
-		     addresses, &n);
+	ret = ww_get_checked(base, size, flags & WW_WRITE_WATCH_FLAG_RESET ? WW_GET_RESET : 0,
+			     addresses, &n);
 	if (ret < 0)
 		return fail_u32(win_error(OP_ANY, ret));
 	*count = n;

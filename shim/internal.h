@@ -141,6 +141,17 @@ WW_HIDDEN int ww_prot_snapshot(struct ww_prot_snapshot *s, uintptr_t start, uint
 WW_HIDDEN void ww_prot_restore(const struct ww_prot_snapshot *s);
 WW_HIDDEN void ww_prot_snapshot_free(struct ww_prot_snapshot *s);
 
+/* ---- the caller's output buffers (uaccess.c) */
+struct ww_user_buf {
+	void *addr;
+	size_t len;
+};
+/* 0 if every byte of the buffers can be written, else -EFAULT.  One system
+ * call, contents unchanged. */
+WW_HIDDEN int ww_user_writable(const struct ww_user_buf *bufs, size_t nbufs);
+/* ww_get for a caller that has checked pages[] and *count itself. */
+WW_HIDDEN int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
+
 /* ---- backends */
 struct ww_backend_ops {
 	enum ww_backend kind;
@@ -238,7 +249,7 @@ WW_HIDDEN void ww_log(int level, const char *fmt, ...) __attribute__((format(pri
 enum ww_sys_call {
 	WW_SYS_MMAP, WW_SYS_MUNMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE,
 	WW_SYS_USERFAULTFD, WW_SYS_OPEN, WW_SYS_IOCTL, WW_SYS_READ,
-	WW_SYS_MSYNC,
+	WW_SYS_MSYNC, WW_SYS_PROCESS_VM_READV,
 	WW_SYS_COUNT
 };
 WW_HIDDEN void *ww_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -251,6 +262,9 @@ WW_HIDDEN int ww_sys_open(const char *path, int flags);
 /* ioctl: request is checked for injection too (inject by request code). */
 WW_HIDDEN int ww_sys_ioctl(int fd, unsigned long request, void *arg);
 WW_HIDDEN ssize_t ww_sys_read(int fd, void *buf, size_t len);
+struct iovec;
+WW_HIDDEN ssize_t ww_sys_process_vm_readv(pid_t pid, const struct iovec *local, size_t nlocal,
+					  const struct iovec *remote, size_t nremote);
 
 /* Test-only: make the next `times` calls of `call` (with ioctl: whose request is
  * `request`, 0 = any) fail with err.  times < 0: until cleared. */

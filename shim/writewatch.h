@@ -161,7 +161,10 @@ int ww_unwatch(void *base);
  * racing with the call is either returned now or by a later call.  pages[] is
  * not written when nothing is found.
  * Errors: -EINVAL (flags, size 0, *count 0, range outside one region),
- * -EFAULT (count or pages NULL), plus backend errors.
+ * -EFAULT (count or pages NULL, or pages[0..*count) or *count not writable:
+ * checked by the kernel before anything is reset, so nothing is lost; a
+ * buffer in clean watched memory of the mprotect backend reads as not
+ * writable, as it does for read(2)), plus backend errors.
  */
 int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
 
