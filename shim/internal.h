@@ -249,7 +249,7 @@ WW_HIDDEN void ww_log(int level, const char *fmt, ...) __attribute__((format(pri
 enum ww_sys_call {
 	WW_SYS_MMAP, WW_SYS_MUNMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE,
 	WW_SYS_USERFAULTFD, WW_SYS_OPEN, WW_SYS_IOCTL, WW_SYS_READ,
-	WW_SYS_MSYNC, WW_SYS_PROCESS_VM_READV,
+	WW_SYS_MSYNC, WW_SYS_PROCESS_VM_READV, WW_SYS_FSTAT,
 	WW_SYS_COUNT
 };
 WW_HIDDEN void *ww_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -263,6 +263,8 @@ WW_HIDDEN int ww_sys_open(const char *path, int flags);
 WW_HIDDEN int ww_sys_ioctl(int fd, unsigned long request, void *arg);
 WW_HIDDEN ssize_t ww_sys_read(int fd, void *buf, size_t len);
 struct iovec;
+struct stat;
+WW_HIDDEN int ww_sys_fstat(int fd, struct stat *st);
 WW_HIDDEN ssize_t ww_sys_process_vm_readv(pid_t pid, const struct iovec *local, size_t nlocal,
 					  const struct iovec *remote, size_t nremote);
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -134,4 +135,11 @@ ssize_t ww_sys_process_vm_readv(pid_t pid, const struct iovec *local, size_t nlo
 	if (injected(WW_SYS_PROCESS_VM_READV, 0))
 		return -1;
 	return process_vm_readv(pid, local, nlocal, remote, nremote, 0);
+}
+
+int ww_sys_fstat(int fd, struct stat *st)
+{
+	if (injected(WW_SYS_FSTAT, 0))
+		return -1;
+	return fstat(fd, st);
 }
