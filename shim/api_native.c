@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "tracker_bitmap.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -227,10 +228,95 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	return 0;
 }
 
+/*
+ * ww_free of a region the program unmapped, in part or whole, behind our
+ * back, perhaps mapping something else there: only what is still the
+ * region's mapping may be unmapped.  The kernel has no identity for a
+ * mapping, so "still ours" is: private anonymous memory with, page by
+ * page, the protection the library gave it (mprotect: clean pages without
+ * PROT_WRITE), and, where the backend knows (uffd, uffd-sync), still
+ * registered with the library's userfaultfd.  Limit: on mprotect, private
+ * anonymous memory mapped there with those very protections is not told
+ * apart.
+ */
+static int clean_prot(int prot)
+{
+	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
+}
+
+static int expected_prot(struct ww_region *r, size_t i)
+{
+	int p = r->prot[i];
+
+	if (r->ops == &ww_backend_mprotect && !ww_tracker_test(ww_tracker_of(r), i))
+		return clean_prot(p);
+	return p;
+}
+
+static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
+{
+	size_t a = ww_page_index(r, v->start), b = ww_page_index(r, v->end), i;
+
+	if (!v->mapped || v->shared || !v->anonymous)
+		return false;
+	if (v->prot == PROT_NONE) {	/* uncommitted, or committed PROT_NONE */
+		for (i = ww_bits_find_set(r->committed, a, b); i < b;
+		     i = ww_bits_find_set(r->committed, i + 1, b))
+			if (expected_prot(r, i) != PROT_NONE)
+				return false;
+	} else {
+		if (ww_bits_find_clear(r->committed, a, b) != b)
+			return false;
+		for (i = a; i < b; i++)
+			if (expected_prot(r, i) != v->prot)
+				return false;
+	}
+	return !r->ops->range_is_ours || r->ops->range_is_ours(r, a, b);
+}
+
+/* Free an owned region, unmapping only what is still its mapping: 0, or
+ * -EFAULT when some of it was not (then left alone; the region is gone
+ * all the same).  Exclusive lock held. */
+static int region_free(struct ww_region *r)
+{
+	struct ww_prot_snapshot pieces;
+	bool all = true;
+	int ret = ww_vma_list(&pieces, r->base, r->base + r->size);
+
+	if (ret) {	/* cannot look (no /proc?): as before, logged */
+		WW_WARN("ww_free %#lx: cannot check the mapping (%s): unmapping it",
+			(unsigned long)r->base, strerror(-ret));
+		region_destroy(r, true);
+		return 0;
+	}
+	for (size_t k = 0; k < pieces.n; k++) {
+		pieces.vmas[k].mapped = piece_is_ours(r, &pieces.vmas[k]);
+		all &= pieces.vmas[k].mapped;
+	}
+	if (all) {
+		ww_prot_snapshot_free(&pieces);
+		region_destroy(r, true);
+		return 0;
+	}
+	WW_WARN("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
+		"back: leaving that part alone", (unsigned long)r->base);
+	ww_region_remove(r);
+	for (size_t k = 0; k < pieces.n; k++)
+		if (pieces.vmas[k].mapped)
+			ww_sys_munmap((void *)pieces.vmas[k].start,
+				      pieces.vmas[k].end - pieces.vmas[k].start);
+	if (r->ops->release)
+		r->ops->release(r);
+	ww_region_delete(r);
+	ww_prot_snapshot_free(&pieces);
+	return -EFAULT;
+}
+
 /* Find the region starting exactly at base, owned or not as asked. */
 static int end_region(void *base, bool owned)
 {
 	struct ww_region *r;
+	int ret;
 
 	ww_init();
 	if (!base)
@@ -241,9 +327,9 @@ static int end_region(void *base, bool owned)
 		ww_table_unlock();
 		return -EINVAL;
 	}
-	region_destroy(r, true);
+	ret = owned ? region_free(r) : (region_destroy(r, true), 0);
 	ww_table_unlock();
-	return 0;
+	return ret;
 }
 
 int ww_free(void *base)

@@ -391,6 +391,17 @@ static void uffd_fork_child(void)
 	}
 }
 
+/* A write-protect release succeeds only where every mapping is registered
+ * for uffd-wp: the program's own new mapping there is not. */
+static bool uffd_range_is_ours(struct ww_region *r, size_t first, size_t last)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = ww_page_addr(r, first), .len = ww_pages_len(last - first) },
+	};
+
+	return ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0;
+}
+
 const struct ww_backend_ops ww_backend_uffd = {
 	.kind = WW_BACKEND_UFFD,
 	.name = "uffd",
@@ -402,5 +413,6 @@ const struct ww_backend_ops ww_backend_uffd = {
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit: state untouched */
 	.get = uffd_get,
 	.reset = uffd_reset,
+	.range_is_ours = uffd_range_is_ours,
 	.fork_child = uffd_fork_child,
 };

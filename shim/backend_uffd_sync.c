@@ -616,6 +616,13 @@ static void us_fork_child(void)
 			"every committed page is reported as written");
 }
 
+/* See uffd_range_is_ours: registered with our uffd, or not ours. */
+static bool us_range_is_ours(struct ww_region *r, size_t first, size_t last)
+{
+	return us_fd >= 0 && us_ioctl_wp(us_fd, ww_page_addr(r, first),
+					  ww_pages_len(last - first), 0) == 0;
+}
+
 const struct ww_backend_ops ww_backend_uffd_sync = {
 	.kind = WW_BACKEND_UFFD_SYNC,
 	.name = "uffd-sync",
@@ -628,5 +635,6 @@ const struct ww_backend_ops ww_backend_uffd_sync = {
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit */
 	.get = us_get,
 	.reset = us_reset,
+	.range_is_ours = us_range_is_ours,
 	.fork_child = us_fork_child,
 };

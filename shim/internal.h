@@ -140,6 +140,8 @@ struct ww_prot_snapshot {
 WW_HIDDEN int ww_prot_snapshot(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end);
 WW_HIDDEN void ww_prot_restore(const struct ww_prot_snapshot *s);
 WW_HIDDEN void ww_prot_snapshot_free(struct ww_prot_snapshot *s);
+/* The same list, holes included (mapped = false). */
+WW_HIDDEN int ww_vma_list(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end);
 
 /* ---- the caller's output buffers (uaccess.c) */
 struct ww_user_buf {
@@ -187,6 +189,11 @@ struct ww_backend_ops {
 		   void **pages, size_t *count);
 	/* Make [first, last) clean. */
 	int (*reset)(struct ww_region *r, size_t first, size_t last);
+	/* Whether pages [first, last) are still mapped the way this backend
+	 * set them up (ww_free's check before unmapping): e.g. still
+	 * registered with its userfaultfd.  May make them untracked (they
+	 * are about to be unmapped).  NULL: no such knowledge. */
+	bool (*range_is_ours)(struct ww_region *r, size_t first, size_t last);
 	/* In a new process (any kind of fork), on its first API call, with
 	 * every other thread of it held off: rebuild per-process state so that
 	 * the child never acts on the parent's tracking. */

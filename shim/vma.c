@@ -167,11 +167,17 @@ int ww_vma_walk(uintptr_t start, uintptr_t end, ww_vma_fn fn, void *arg)
 
 /* ---- protections of a range, to put back after a failed change */
 
-static int snapshot_add(const struct ww_vma *v, void *arg)
-{
-	struct ww_prot_snapshot *s = arg;
+struct collect {
+	struct ww_prot_snapshot *s;
+	bool holes;
+};
 
-	if (!v->mapped)
+static int collect(const struct ww_vma *v, void *arg)
+{
+	struct collect *c = arg;
+	struct ww_prot_snapshot *s = c->s;
+
+	if (!v->mapped && !c->holes)
 		return -ENOMEM;	/* as mprotect(2) on a hole */
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 8;
@@ -186,15 +192,26 @@ static int snapshot_add(const struct ww_vma *v, void *arg)
 	return 0;
 }
 
-int ww_prot_snapshot(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end)
+static int list(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end, bool holes)
 {
+	struct collect c = { s, holes };
 	int ret;
 
 	*s = (struct ww_prot_snapshot){ 0 };
-	ret = ww_vma_walk(start, end, snapshot_add, s);
+	ret = ww_vma_walk(start, end, collect, &c);
 	if (ret)
 		ww_prot_snapshot_free(s);
 	return ret;
+}
+
+int ww_prot_snapshot(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end)
+{
+	return list(s, start, end, false);
+}
+
+int ww_vma_list(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end)
+{
+	return list(s, start, end, true);
 }
 
 void ww_prot_restore(const struct ww_prot_snapshot *s)

@@ -118,7 +118,14 @@ int ww_decommit(void *addr, size_t size);
  * -ENOMEM if part of the range is not committed. */
 int ww_protect(void *addr, size_t size, int prot, int *old_prot);
 
-/* Release a region made by ww_alloc: base must be its base. */
+/* Release a region made by ww_alloc: base must be its base.  Returns 0, or
+ * -EFAULT when part of the range had been unmapped or replaced behind the
+ * library's back: that part is left alone (never unmapped), the rest is
+ * unmapped, and the region is released all the same (a second call gives
+ * -EINVAL).  "Still the region's" means private anonymous memory with the
+ * protections the library gave it and, on uffd and uffd-sync, still
+ * registered with the library's userfaultfd; on mprotect, private anonymous
+ * memory mapped there with those very protections is not told apart. */
 int ww_free(void *base);
 
 /* Flags of ww_watch. */
