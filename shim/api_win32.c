@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "writewatch-win32.h"
@@ -33,13 +32,12 @@ void ww_SetLastError(uint32_t error)
 	last_error = error;
 }
 
+/* Set once by ww_init(), whose pthread_once orders it before every use
+ * (a lazily set static here was a data race between first callers). */
 static uintptr_t page_size(void)
 {
-	static uintptr_t ps;
-
-	if (!ps)
-		ps = (uintptr_t)sysconf(_SC_PAGESIZE);
-	return ps;
+	ww_init();
+	return ww_page_size;
 }
 
 static uintptr_t round_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
