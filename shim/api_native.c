@@ -104,10 +104,18 @@ static int region_start(struct ww_region *r)
 	return ret;
 }
 
+/* r->prot is read lock-free by the mprotect backend's fault handler (with
+ * atomic loads): store it the same way, never with memset. */
+static void set_prot(struct ww_region *r, size_t first, size_t last, int prot)
+{
+	for (size_t i = first; i < last; i++)
+		__atomic_store_n(&r->prot[i], (uint8_t)prot, __ATOMIC_RELAXED);
+}
+
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_bits_set(r->committed, first, last);
-	memset(r->prot + first, prot, last - first);
+	set_prot(r, first, last, prot);
 }
 
 /* ---- regions */
@@ -414,7 +422,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 		/* External regions: the caller applied it; record only. */
 		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);
 		if (!ret) {
-			memset(r->prot + first, prot, last - first);
+			set_prot(r, first, last, prot);
 			if (old_prot)
 				*old_prot = old;
 		}
