@@ -241,7 +241,7 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
  * back, perhaps mapping something else there: only what is still the
  * region's mapping may be unmapped.  The kernel has no identity for a
  * mapping, so "still ours" is: private anonymous memory with, page by
- * page, the protection the library gave it (mprotect: clean pages without
+ * page, a protection the library gave it (mprotect: clean pages without
  * PROT_WRITE), and, where the backend knows (uffd, uffd-sync), still
  * registered with the library's userfaultfd.  Limit: on mprotect, private
  * anonymous memory mapped there with those very protections is not told
@@ -252,13 +252,19 @@ static int clean_prot(int prot)
 	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
 }
 
-static int expected_prot(struct ww_region *r, size_t i)
+/* Is prot what the library may have given committed page i?  mprotect: a
+ * clean page is never writable (the lossless invariant); a written one is
+ * writable, or protected again with its bit still set (a re-arm that
+ * covered it, an over-report). */
+static bool prot_ok(struct ww_region *r, size_t i, int prot)
 {
 	int p = r->prot[i];
 
-	if (r->ops == &ww_backend_mprotect && !ww_tracker_test(ww_tracker_of(r), i))
-		return clean_prot(p);
-	return p;
+	if (r->ops != &ww_backend_mprotect)
+		return prot == p;
+	if (!ww_tracker_test(ww_tracker_of(r), i))
+		return prot == clean_prot(p);
+	return prot == p || prot == clean_prot(p);
 }
 
 static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
@@ -270,13 +276,13 @@ static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
 	if (v->prot == PROT_NONE) {	/* uncommitted, or committed PROT_NONE */
 		for (i = ww_bits_find_set(r->committed, a, b); i < b;
 		     i = ww_bits_find_set(r->committed, i + 1, b))
-			if (expected_prot(r, i) != PROT_NONE)
+			if (!prot_ok(r, i, PROT_NONE))
 				return false;
 	} else {
 		if (ww_bits_find_clear(r->committed, a, b) != b)
 			return false;
 		for (i = a; i < b; i++)
-			if (expected_prot(r, i) != v->prot)
+			if (!prot_ok(r, i, v->prot))
 				return false;
 	}
 	return !r->ops->range_is_ours || r->ops->range_is_ours(r, a, b);
