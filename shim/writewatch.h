@@ -145,7 +145,10 @@ int ww_free(void *base);
  * library applies prot to it and, for the mprotect backend, owns its
  * protection from now on (change it only through ww_protect).  Private
  * anonymous memory works with every backend; shared memory (memfd,
- * MAP_SHARED|MAP_ANONYMOUS) with uffd.  All pages start clean.
+ * MAP_SHARED|MAP_ANONYMOUS) with uffd, tracked for this mapping only:
+ * writes through another mapping of the same memory, write(2) on the file,
+ * or by another process sharing it are never reported.  All pages start
+ * clean.
  * -EINVAL if part of the range is not mapped (checked before anything is
  * allocated or changed).  A failed call changes nothing: pages keep the
  * protection they had (e.g. -EACCES when part of the range cannot take prot,
