@@ -391,15 +391,16 @@ static void uffd_fork_child(void)
 	}
 }
 
-/* A write-protect release succeeds only where every mapping is registered
- * for uffd-wp: the program's own new mapping there is not. */
+/* A write-protect release fails with ENOENT where a mapping is not
+ * registered for uffd-wp: the program's own new mapping there is not.  Any
+ * other failure (our uffd closed by the program) cannot tell: yes. */
 static bool uffd_range_is_ours(struct ww_region *r, size_t first, size_t last)
 {
 	struct uffdio_writeprotect wp = {
 		.range = { .start = ww_page_addr(r, first), .len = ww_pages_len(last - first) },
 	};
 
-	return ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0;
+	return ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0 || errno != ENOENT;
 }
 
 const struct ww_backend_ops ww_backend_uffd = {

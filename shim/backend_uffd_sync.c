@@ -616,11 +616,12 @@ static void us_fork_child(void)
 			"every committed page is reported as written");
 }
 
-/* See uffd_range_is_ours: registered with our uffd, or not ours. */
+/* See uffd_range_is_ours: ENOENT (not registered) means not ours. */
 static bool us_range_is_ours(struct ww_region *r, size_t first, size_t last)
 {
-	return us_fd >= 0 && us_ioctl_wp(us_fd, ww_page_addr(r, first),
-					  ww_pages_len(last - first), 0) == 0;
+	return us_check_fd() || us_fd < 0 ||
+	       us_ioctl_wp(us_fd, ww_page_addr(r, first), ww_pages_len(last - first), 0) == 0 ||
+	       errno != ENOENT;
 }
 
 const struct ww_backend_ops ww_backend_uffd_sync = {
