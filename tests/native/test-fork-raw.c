@@ -75,18 +75,6 @@ static pid_t fork_how(enum how how)
 	}
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("child killed by signal %d%s", WTERMSIG(status),
-			 WTERMSIG(status) == SIGALRM ? " (hung for 5 s: deadlock in the child)" : "");
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 /* The child's get-and-reset clears the child's pages, not the parent's. */
 static void child_reset_leaves_parent_alone(void)
 {
@@ -116,7 +104,7 @@ static void child_reset_leaves_parent_alone(void)
 				    (unsigned long long)m);
 			_exit(child_failures);
 		}
-		if (wait_child(pid) != 0)
+		if (t_wait_child(pid) != 0)
 			fail_msg("child made by %s failed", how_name[how]);
 		/* the parent still has exactly its own pages */
 		T_EXPECT(base, N, 1, 2);
@@ -187,7 +175,7 @@ static void fork_child_logs_while_stderr_locked(void)
 	atomic_store(&h.release, 1);
 	pthread_join(h.th, NULL);
 	assert_true(pid > 0);
-	ret = wait_child(pid);
+	ret = t_wait_child(pid);
 	assert_int_equal(ret, 0);
 	T_EXPECT(base, N, 1);
 }
