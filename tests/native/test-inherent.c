@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -24,15 +25,36 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define N 8
 
+/* VmLck of this process in kB (-1 if unreadable). */
+static long locked_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static void mlock_reports_every_page_on_uffd_backends(void)
 {
 	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
 	void *pages[N];
+	long before = locked_kb();
 
 	t_touch(base, 1);
 	assert_int_equal(t_get(base, N * P, WW_GET_RESET, pages, N), 1);
 	if (mlock(base, N * P) < 0)
 		T_SKIP("mlock not allowed here (RLIMIT_MEMLOCK)");
+	if (locked_kb() == before) {
+		munlock(base, N * P);
+		T_SKIP("mlock locked nothing (AddressSanitizer replaces it with a no-op)");
+	}
 	if (t_backend == WW_BACKEND_MPROTECT)
 		T_EXPECT_NONE(base, N);
 	else
