@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "tracker_bitmap.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -103,6 +104,8 @@ static int region_start(struct ww_region *r)
 	return ret;
 }
 
+/* r->prot is read lock-free by the mprotect backend's fault handler (with
+ * atomic loads): store it the same way, never with memset. */
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_bits_set(r->committed, first, last);
@@ -168,6 +171,7 @@ fail:
 
 int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 {
+	struct ww_prot_snapshot before;
 	uintptr_t start, end;
 	struct ww_region *r;
 	int ret;
@@ -180,6 +184,11 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	 * protections. */
 	if ((flags & WW_WATCH_EXTERNAL) && ww_current_backend() != WW_BACKEND_UFFD)
 		return -EOPNOTSUPP;
+	/* Before allocating anything: the region's lazily mapped arrays
+	 * could otherwise land in a hole of the range, and be watched.
+	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
+	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
+		return errno == ENOMEM ? -EINVAL : -errno;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
@@ -194,13 +203,23 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	ww_table_lock_exclusive();
 	if (ww_region_find_overlap(start, end - start)) {
 		ret = -EEXIST;
-	} else if (!(flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) &&
-		   ww_sys_mprotect(addr, r->size, prot) < 0) {
-		/* Writable before tracking starts: a write in between happened
-		 * before the watch, so it need not be reported. */
-		ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
-	} else {
+	} else if (flags & (WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) {
 		ret = region_start_locked(r);
+	} else if (!(ret = ww_prot_snapshot(&before, start, end))) {
+		/* A failure after the mprotect (part of the range refusing
+		 * prot, a backend refusing the range) must leave every page
+		 * with the protection it had.  Writable before tracking
+		 * starts: a write in between happened before the watch, so it
+		 * need not be reported. */
+		if (ww_sys_mprotect(addr, r->size, prot) < 0)
+			ret = errno == ENOMEM ? -EINVAL : -errno;	/* not all mapped */
+		else
+			ret = region_start_locked(r);
+		if (ret)
+			ww_prot_restore(&before);
+		ww_prot_snapshot_free(&before);
+	} else if (ret == -ENOMEM) {
+		ret = -EINVAL;	/* unmapped since the check above */
 	}
 	ww_table_unlock();
 	if (ret) {
@@ -211,10 +230,101 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	return 0;
 }
 
+/*
+ * ww_free of a region the program unmapped, in part or whole, behind our
+ * back, perhaps mapping something else there: only what is still the
+ * region's mapping may be unmapped.  The kernel has no identity for a
+ * mapping, so "still ours" is: private anonymous memory with, page by
+ * page, a protection the library gave it (mprotect: clean pages without
+ * PROT_WRITE), and, where the backend knows (uffd, uffd-sync), still
+ * registered with the library's userfaultfd.  Limit: on mprotect, private
+ * anonymous memory mapped there with those very protections is not told
+ * apart.
+ */
+static int clean_prot(int prot)
+{
+	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
+}
+
+/* Is prot what the library may have given committed page i?  mprotect: a
+ * clean page is never writable (the lossless invariant); a written one is
+ * writable, or protected again with its bit still set (a re-arm that
+ * covered it, an over-report). */
+static bool prot_ok(struct ww_region *r, size_t i, int prot)
+{
+	int p = r->prot[i];
+
+	if (r->ops != &ww_backend_mprotect)
+		return prot == p;
+	if (!ww_tracker_test(ww_tracker_of(r), i))
+		return prot == clean_prot(p);
+	return prot == p || prot == clean_prot(p);
+}
+
+static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
+{
+	size_t a = ww_page_index(r, v->start), b = ww_page_index(r, v->end), i;
+
+	if (!v->mapped || v->shared || !v->anonymous)
+		return false;
+	if (v->prot == PROT_NONE) {	/* uncommitted, or committed PROT_NONE */
+		for (i = ww_bits_find_set(r->committed, a, b); i < b;
+		     i = ww_bits_find_set(r->committed, i + 1, b))
+			if (!prot_ok(r, i, PROT_NONE))
+				return false;
+	} else {
+		if (ww_bits_find_clear(r->committed, a, b) != b)
+			return false;
+		for (i = a; i < b; i++)
+			if (!prot_ok(r, i, v->prot))
+				return false;
+	}
+	return !r->ops->range_is_ours || r->ops->range_is_ours(r, a, b);
+}
+
+/* Free an owned region, unmapping only what is still its mapping: 0, or
+ * -EFAULT when some of it was not (then left alone; the region is gone
+ * all the same).  Exclusive lock held. */
+static int region_free(struct ww_region *r)
+{
+	struct ww_prot_snapshot pieces;
+	bool all = true;
+	int ret = ww_vma_list(&pieces, r->base, r->base + r->size);
+
+	if (ret) {	/* cannot look (no /proc?): as before, logged */
+		WW_WARN("ww_free %#lx: cannot check the mapping (%s): unmapping it",
+			(unsigned long)r->base, strerror(-ret));
+		region_destroy(r, true);
+		return 0;
+	}
+	for (size_t k = 0; k < pieces.n; k++) {
+		pieces.vmas[k].mapped = piece_is_ours(r, &pieces.vmas[k]);
+		all &= pieces.vmas[k].mapped;
+	}
+	if (all) {
+		ww_prot_snapshot_free(&pieces);
+		region_destroy(r, true);
+		return 0;
+	}
+	WW_WARN("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
+		"back: leaving that part alone", (unsigned long)r->base);
+	ww_region_remove(r);
+	for (size_t k = 0; k < pieces.n; k++)
+		if (pieces.vmas[k].mapped)
+			ww_sys_munmap((void *)pieces.vmas[k].start,
+				      pieces.vmas[k].end - pieces.vmas[k].start);
+	if (r->ops->release)
+		r->ops->release(r);
+	ww_region_delete(r);
+	ww_prot_snapshot_free(&pieces);
+	return -EFAULT;
+}
+
 /* Find the region starting exactly at base, owned or not as asked. */
 static int end_region(void *base, bool owned)
 {
 	struct ww_region *r;
+	int ret;
 
 	ww_init();
 	if (!base)
@@ -225,9 +335,9 @@ static int end_region(void *base, bool owned)
 		ww_table_unlock();
 		return -EINVAL;
 	}
-	region_destroy(r, true);
+	ret = owned ? region_free(r) : (region_destroy(r, true), 0);
 	ww_table_unlock();
-	return 0;
+	return ret;
 }
 
 int ww_free(void *base)
@@ -352,34 +462,74 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	return 0;
 }
 
+/* Pages a backend reports per pass: found under the table lock into this
+ * buffer, then copied to the caller with no lock held (a crash in caller
+ * memory must not leave the lock taken: a crash handler that forks would
+ * wait for it forever in the atfork handler). */
+#define GET_CHUNK 512
+
+int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
+{
+	void *chunk[GET_CHUNK];
+	struct ww_region *r, *found;
+	size_t first, last, total = 0, cap = *count;
+	bool reset = flags & WW_GET_RESET;
+	int ret = lock_watched(addr, size, &r, &first, &last);
+
+	if (ret)
+		return ret;
+	for (;;) {
+		size_t want = cap - total < GET_CHUNK ? cap - total : GET_CHUNK, n = want;
+
+		ret = r->ops->get(r, first, last, reset, chunk, &n);
+		ww_table_unlock();
+		memcpy(pages + total, chunk, n * sizeof(chunk[0]));
+		total += n;
+		if (ret || n < want || total == cap)
+			break;
+		/* More may be written: go on after the last page found, if the
+		 * region is still there (each page is got and reset
+		 * atomically; the call as a whole never was). */
+		first = ww_page_index(r, (uintptr_t)chunk[n - 1]) + 1;
+		ww_table_lock_shared();
+		found = region_for(r->base + (first << ww_page_shift), ww_page_addr(r, last));
+		if (first >= last || found != r) {
+			ww_table_unlock();
+			break;
+		}
+	}
+	if (ret && reset && total) {
+		/* Pages already returned were also made clean: failing the call
+		 * now would lose their writes.  Report them. */
+		WW_WARN("get-and-reset stopped early (%s); returning the %zu pages found",
+			strerror(-ret), total);
+		ret = 0;
+	}
+	if (!ret)
+		*count = total;
+	return ret;
+}
+
 int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 {
-	struct ww_region *r;
-	size_t first, last, n;
-	int ret;
-
 	ww_init();
 	if (!count)
 		return -EFAULT;
 	if ((flags & ~WW_GET_RESET) || !size || !*count)
 		return -EINVAL;
-	if (!pages)
+	if (!pages || *count > SIZE_MAX / sizeof(*pages))
 		return -EFAULT;
-	ret = lock_watched(addr, size, &r, &first, &last);
-	if (ret)
-		return ret;
-	n = *count;
-	ret = r->ops->get(r, first, last, flags & WW_GET_RESET, pages, &n);
-	ww_table_unlock();
-	if (ret && (flags & WW_GET_RESET) && n) {
-		/* Pages already returned were also made clean: failing the call
-		 * now would lose their writes.  Report them. */
-		WW_WARN("get-and-reset stopped early (%s); returning the %zu pages found", strerror(-ret), n);
-		ret = 0;
+	/* Before anything is reset: pages[] must take *count entries, and
+	 * *count its result (one system call, see uaccess.c). */
+	{
+		const struct ww_user_buf out[] = {
+			{ count, sizeof(*count) }, { pages, *count * sizeof(*pages) },
+		};
+
+		if (ww_user_writable(out, 2))
+			return -EFAULT;
 	}
-	if (!ret)
-		*count = n;
-	return ret;
+	return ww_get_checked(addr, size, flags, pages, count);
 }
 
 int ww_reset(void *addr, size_t size)

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "writewatch-win32.h"
@@ -33,13 +32,12 @@ void ww_SetLastError(uint32_t error)
 	last_error = error;
 }
 
+/* Set once by ww_init(), whose pthread_once orders it before every use
+ * (a lazily set static here was a data race between first callers). */
 static uintptr_t page_size(void)
 {
-	static uintptr_t ps;
-
-	if (!ps)
-		ps = (uintptr_t)sysconf(_SC_PAGESIZE);
-	return ps;
+	ww_init();
+	return ww_page_size;
 }
 
 static uintptr_t round_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
@@ -305,9 +303,22 @@ uint32_t ww_GetWriteWatch(uint32_t flags, void *base, size_t size, void **addres
 	if (!watched_range(base, size))
 		return fail_u32(WW_ERROR_INVALID_PARAMETER);
 
+	/* Windows probes the caller's buffers (ERROR_NOACCESS): here the
+	 * kernel does, before anything is reset (one system call). */
+	if (*count > SIZE_MAX / sizeof(*addresses))
+		return fail_u32(WW_ERROR_NOACCESS);
+	{
+		const struct ww_user_buf out[] = {
+			{ count, sizeof(*count) }, { granularity, sizeof(*granularity) },
+			{ addresses, *count * sizeof(*addresses) },
+		};
+
+		if (ww_user_writable(out, 3))
+			return fail_u32(WW_ERROR_NOACCESS);
+	}
 	n = *count;
-	ret = ww_get(base, size, flags & WW_WRITE_WATCH_FLAG_RESET ? WW_GET_RESET : 0,
-		     addresses, &n);
+	ret = ww_get_checked(base, size, flags & WW_WRITE_WATCH_FLAG_RESET ? WW_GET_RESET : 0,
+			     addresses, &n);
 	if (ret < 0)
 		return fail_u32(win_error(OP_ANY, ret));
 	*count = n;

@@ -162,9 +162,6 @@ static int uffd_attach(struct ww_region *r)
 
 	if (ret)
 		return ret;
-	/* A write-protected THP would report (and be split) at 2 MiB. */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
 	ret = register_range(r->base, r->size);
 	if (ret)
 		return ret;
@@ -175,8 +172,13 @@ static int uffd_attach(struct ww_region *r)
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
 		ww_sys_ioctl(uffd, UFFDIO_UNREGISTER, &range);
+		return ret;
 	}
-	return ret;
+	/* A write-protected THP would report (and be split) at 2 MiB.  Last:
+	 * a failed attach must leave the mapping's flags as they were. */
+	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
+		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
+	return 0;
 }
 
 static void uffd_detach(struct ww_region *r)
@@ -439,6 +441,18 @@ static void uffd_fork_child(void)
 	}
 }
 
+/* A write-protect release fails with ENOENT where a mapping is not
+ * registered for uffd-wp: the program's own new mapping there is not.  Any
+ * other failure (our uffd closed by the program) cannot tell: yes. */
+static bool uffd_range_is_ours(struct ww_region *r, size_t first, size_t last)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = ww_page_addr(r, first), .len = ww_pages_len(last - first) },
+	};
+
+	return ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0 || errno != ENOENT;
+}
+
 const struct ww_backend_ops ww_backend_uffd = {
 	.kind = WW_BACKEND_UFFD,
 	.name = "uffd",
@@ -450,5 +464,6 @@ const struct ww_backend_ops ww_backend_uffd = {
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit: state untouched */
 	.get = uffd_get,
 	.reset = uffd_reset,
+	.range_is_ours = uffd_range_is_ours,
 	.fork_child = uffd_fork_child,
 };

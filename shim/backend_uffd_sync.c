@@ -16,6 +16,19 @@
  * first.  A store completed before a get started was then marked before the
  * get reads the bitmap (reliability finding F4).
  *
+ * Over-report (documented, never a loss): two threads faulting on the same
+ * clean page queue two messages, which one read(2) may return together.
+ * The first un-protects, marks and wakes both writers; if a get-and-reset
+ * takes the page before the handler reaches the second (stale) message,
+ * that one un-protects and marks the page again, and the next get reports
+ * it without a new write.
+ *
+ * If the program closes the library's userfaultfd (close_range(3, ~0U, 0)),
+ * the kernel drops every registration with it: writes from then on cannot
+ * be seen, so get, reset, commit and new regions fail with -EBADF for good
+ * (us_check_fd: one fstat(2) per get or reset, as the handler thread
+ * notices the close only later).
+ *
  * Needs UFFD_FEATURE_WP_UNPOPULATED (6.4): without it, never-touched pages
  * cannot be write-protected and their first write would go unseen.  Ranges
  * are registered for MISSING faults too: MADV_DONTNEED (or reclaim after
@@ -33,6 +46,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +62,12 @@ static int us_fd = -1;			/* the process's uffd, -1 until first attach */
 /* Held by the handler from un-protect to mark; get/reset wait for it. */
 static pthread_mutex_t us_mark_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool us_kernel_faults;	/* us_fd also resolves kernel-mode faults */
+/* Which file us_fd must be: the program may close it (close_range) and even
+ * reuse its number.  Once it is gone, every region's tracking is gone
+ * (closing a uffd drops its registrations): calls fail with -EBADF. */
+static dev_t us_fd_dev;
+static ino_t us_fd_ino;
+static atomic_bool us_gone;
 
 static const void *us_zero;		/* a page of zeros, source of UFFDIO_COPY */
 
@@ -259,13 +279,15 @@ static void *us_thread_main(void *arg)
 {
 	int fd = (int)(intptr_t)arg;	/* never the global: it changes in a fork child */
 	struct uffd_msg msgs[32];
+	struct pollfd pfd = { .fd = fd };
 	bool warned = false;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 		size_t i;
 
+		pfd.events = POLLIN;
+		pfd.revents = 0;
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd.revents & POLLNVAL)
@@ -285,7 +307,9 @@ static void *us_thread_main(void *arg)
 		for (i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
 			us_handle(fd, &msgs[i]);
 	}
-	WW_WARN("uffd-sync: handler thread stopped: %s", strerror(errno));
+	atomic_store(&us_gone, true);
+	WW_WARN("uffd-sync: handler thread stopped: userfaultfd %d %s", fd,
+		errno == EBADF || pfd.revents & POLLNVAL ? "closed by the program" : strerror(errno));
 	return NULL;
 }
 
@@ -330,7 +354,16 @@ static int us_start_locked(void)
 		return -err;
 	}
 	pthread_setname_np(th, "ww-uffd-sync");
+	{
+		struct stat st;
+
+		if (ww_sys_fstat(fd, &st) == 0) {
+			us_fd_dev = st.st_dev;
+			us_fd_ino = st.st_ino;
+		}
+	}
 	us_fd = fd;
+	atomic_store(&us_gone, false);
 	atomic_store(&us_kernel_faults, kf);
 	if (!kf)
 		WW_INFO("uffd-sync: user-mode-only userfaultfd: system calls writing into "
@@ -349,6 +382,28 @@ static int us_start(void)
 }
 
 /* ---------------------------------------------------------------------- */
+
+/*
+ * 0 while us_fd is still the userfaultfd we made, else -EBADF (for good).
+ * Get and reset check it every time: when nothing is dirty they make no
+ * uffd call that would fail, and writes since the close were not seen.
+ * One fstat(2); the handler thread's exit is not enough, as it notices the
+ * close only some time later.
+ */
+static int us_check_fd(void)
+{
+	struct stat st;
+
+	if (us_fd < 0)	/* a fork child that could not start again: see us_fork_child */
+		return 0;
+	if (!atomic_load(&us_gone) && ww_sys_fstat(us_fd, &st) == 0 &&
+	    st.st_dev == us_fd_dev && st.st_ino == us_fd_ino)
+		return 0;
+	if (!atomic_exchange(&us_gone, true))
+		WW_WARN("uffd-sync: the library's userfaultfd (fd %d) was closed or replaced by "
+			"the program: writes are no longer tracked; calls fail with EBADF", us_fd);
+	return -EBADF;
+}
 
 static int us_wp_pages(struct ww_region *r, size_t first, size_t last)
 {
@@ -387,6 +442,8 @@ static int us_attach(struct ww_region *r)
 	struct ww_tracker *t;
 	int err = us_start();
 
+	if (!err)
+		err = us_check_fd();
 	if (err)
 		return err;
 	t = ww_tracker_new(r->npages);
@@ -395,10 +452,6 @@ static int us_attach(struct ww_region *r)
 		return -ENOMEM;
 	}
 	ww_tracker_publish(r, t);
-	/* a THP would be split by the first write anyway (kernel-notes pitfall 3) */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,
-			r->size, strerror(errno));
 	err = us_register(us_fd, r->base, r->size);
 	if (err) {
 		WW_WARN("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
@@ -412,8 +465,14 @@ static int us_attach(struct ww_region *r)
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
 		ww_sys_ioctl(us_fd, UFFDIO_UNREGISTER, &range);
+		return err;
 	}
-	return err;
+	/* a THP would be split by the first write anyway (kernel-notes
+	 * pitfall 3).  Last: a failed attach leaves the flags as they were. */
+	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
+		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,
+			r->size, strerror(errno));
+	return 0;
 }
 
 /* Unregistering drops the write-protection and wakes blocked writers. */
@@ -445,6 +504,9 @@ static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 
 	if (!t)
 		return -EINVAL;
+	err = us_check_fd();
+	if (err)
+		return err;
 	/* new pages start clean: forget, then protect before they open up */
 	for (a = ww_bits_find_clear(r->committed, first, last); a < last;
 	     a = ww_bits_find_clear(r->committed, b, last)) {
@@ -487,6 +549,12 @@ static const struct ww_rearm us_rearm_ops = {
 static int us_get(struct ww_region *r, size_t first, size_t last, bool reset,
 		  void **pages, size_t *count)
 {
+	int err = us_check_fd();
+
+	if (err) {
+		*count = 0;
+		return err;
+	}
 	us_mark_barrier();
 	return ww_tracker_get(r, ww_tracker_of(r), &us_rearm_ops, first, last, reset,
 			      pages, count);
@@ -494,6 +562,10 @@ static int us_get(struct ww_region *r, size_t first, size_t last, bool reset,
 
 static int us_reset(struct ww_region *r, size_t first, size_t last)
 {
+	int err = us_check_fd();
+
+	if (err)
+		return err;
 	us_mark_barrier();
 	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
 }
@@ -544,6 +616,14 @@ static void us_fork_child(void)
 			"every committed page is reported as written");
 }
 
+/* See uffd_range_is_ours: ENOENT (not registered) means not ours. */
+static bool us_range_is_ours(struct ww_region *r, size_t first, size_t last)
+{
+	return us_check_fd() || us_fd < 0 ||
+	       us_ioctl_wp(us_fd, ww_page_addr(r, first), ww_pages_len(last - first), 0) == 0 ||
+	       errno != ENOENT;
+}
+
 const struct ww_backend_ops ww_backend_uffd_sync = {
 	.kind = WW_BACKEND_UFFD_SYNC,
 	.name = "uffd-sync",
@@ -556,5 +636,6 @@ const struct ww_backend_ops ww_backend_uffd_sync = {
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit */
 	.get = us_get,
 	.reset = us_reset,
+	.range_is_ours = us_range_is_ours,
 	.fork_child = us_fork_child,
 };

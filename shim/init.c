@@ -7,9 +7,7 @@
  * else mprotect.  A backend asked for but unusable falls back to mprotect
  * with a warning; the reason stays queryable (ww_backend_reason).
  *
- * fork: the table lock is held across fork() so the child sees a consistent
- * table; the child then lets each backend drop what belongs to the parent
- * (the uffd and the pagemap fd stay bound to the parent's mm).
+ * fork: see atfork_prepare() and process.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -66,8 +64,16 @@ const char *ww_backend_unavailable_reason(enum ww_backend backend)
 	return ops->unavailable();
 }
 
+/*
+ * fork(): the table lock is held across it, so that the child copies a
+ * consistent table.  The child's handler does nothing: the child's first
+ * API call notices the new process and rebuilds its state (process.c), the
+ * same path as after _Fork() or a raw fork, and outside the fork handler,
+ * where only async-signal-safe work would be allowed.
+ */
 static void atfork_prepare(void)
 {
+	ww_process_check();	/* a child forking before its first call */
 	ww_table_lock_exclusive();
 }
 
@@ -76,11 +82,9 @@ static void atfork_parent(void)
 	ww_table_unlock();
 }
 
-static void atfork_child(void)
+void ww_init_fork_child(void)
 {
-	for (enum ww_backend b = WW_BACKEND_UFFD; b < WW_BACKEND_COUNT; b++)
-		ww_backend_ops_for(b)->fork_child();
-	ww_region_fork_child();	/* also replaces the held table lock */
+	pthread_mutex_init(&choice_lock, NULL);	/* a parent's thread may have held it */
 }
 
 static void init_once_fn(void)
@@ -92,12 +96,14 @@ static void init_once_fn(void)
 	ww_page_shift = (unsigned)__builtin_ctzl(ww_page_size);
 	if (debug && *debug)
 		ww_log_level = atoi(debug);
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	ww_process_init();
+	pthread_atfork(atfork_prepare, atfork_parent, NULL);
 }
 
 void ww_init(void)
 {
 	pthread_once(&init_once, init_once_fn);
+	ww_process_check();
 }
 
 static enum ww_backend backend_from_name(const char *name)

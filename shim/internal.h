@@ -152,6 +152,41 @@ WW_HIDDEN void ww_region_fork_child(void);
 /* Call fn on every region (exclusive lock held by caller, or in a fork child). */
 WW_HIDDEN void ww_region_foreach(void (*fn)(struct ww_region *r, void *arg), void *arg);
 
+/* ---- the kernel's mappings of a range (vma.c) */
+struct ww_vma {
+	uintptr_t start, end;	/* clipped to the range asked for */
+	bool mapped;		/* false: a hole */
+	int prot;		/* PROT_* */
+	bool shared;
+	bool anonymous;		/* no file behind it */
+};
+typedef int (*ww_vma_fn)(const struct ww_vma *v, void *arg);
+/* fn on each mapping and each hole of [start, end), in order; stops at fn's
+ * first non-zero result and returns it.  0 or -errno otherwise. */
+WW_HIDDEN int ww_vma_walk(uintptr_t start, uintptr_t end, ww_vma_fn fn, void *arg);
+/* The protections of [start, end) (-ENOMEM on a hole), to put back with
+ * ww_prot_restore after a change that failed half way. */
+struct ww_prot_snapshot {
+	struct ww_vma *vmas;
+	size_t n, cap;
+};
+WW_HIDDEN int ww_prot_snapshot(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end);
+WW_HIDDEN void ww_prot_restore(const struct ww_prot_snapshot *s);
+WW_HIDDEN void ww_prot_snapshot_free(struct ww_prot_snapshot *s);
+/* The same list, holes included (mapped = false). */
+WW_HIDDEN int ww_vma_list(struct ww_prot_snapshot *s, uintptr_t start, uintptr_t end);
+
+/* ---- the caller's output buffers (uaccess.c) */
+struct ww_user_buf {
+	void *addr;
+	size_t len;
+};
+/* 0 if every byte of the buffers can be written, else -EFAULT.  One system
+ * call, contents unchanged. */
+WW_HIDDEN int ww_user_writable(const struct ww_user_buf *bufs, size_t nbufs);
+/* ww_get for a caller that has checked pages[] and *count itself. */
+WW_HIDDEN int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
+
 /* ---- backends */
 struct ww_backend_ops {
 	enum ww_backend kind;
@@ -187,8 +222,14 @@ struct ww_backend_ops {
 		   void **pages, size_t *count);
 	/* Make [first, last) clean. */
 	int (*reset)(struct ww_region *r, size_t first, size_t last);
-	/* In a fork child, with the table locked: rebuild per-process state so
-	 * that the child never acts on the parent's tracking. */
+	/* Whether pages [first, last) are still mapped the way this backend
+	 * set them up (ww_free's check before unmapping): e.g. still
+	 * registered with its userfaultfd.  May make them untracked (they
+	 * are about to be unmapped).  NULL: no such knowledge. */
+	bool (*range_is_ours)(struct ww_region *r, size_t first, size_t last);
+	/* In a new process (any kind of fork), on its first API call, with
+	 * every other thread of it held off: rebuild per-process state so that
+	 * the child never acts on the parent's tracking. */
 	void (*fork_child)(void);
 };
 
@@ -201,8 +242,28 @@ WW_HIDDEN const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b);
  * prefer_dev: try /dev/userfaultfd first (its fds handle kernel faults too). */
 WW_HIDDEN int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via_dev);
 
-/* ---- one-time init (page size, env, fork handlers); idempotent, thread-safe */
+/* ---- process identity (process.c).  A child made by any kind of fork
+ * (also _Fork() or the raw system call, which run no atfork handler) must
+ * rebuild the per-process state before it acts: ww_process_check() is one
+ * load on the hot path, the slow path does the rebuild. */
+extern WW_HIDDEN _Atomic int *ww_process_marker;
+extern WW_HIDDEN bool ww_process_pid_mode;
+WW_HIDDEN void ww_process_init(void);
+WW_HIDDEN void ww_process_slow(void);
+static inline void ww_process_check(void)
+{
+	if (__builtin_expect(atomic_load_explicit(ww_process_marker, memory_order_acquire) != 2 ||
+			     ww_process_pid_mode, 0))
+		ww_process_slow();
+}
+/* pid of the process the library's state belongs to (no system call). */
+WW_HIDDEN pid_t ww_process_pid(void);
+
+/* ---- one-time init (page size, env, fork handlers), then the process check
+ * above; idempotent, thread-safe.  Every API entry calls it first. */
 WW_HIDDEN void ww_init(void);
+/* init.c's part of the rebuild in a new process (its locks). */
+WW_HIDDEN void ww_init_fork_child(void);
 
 /* ---- statistics */
 struct ww_stats_atomic {
@@ -228,7 +289,7 @@ WW_HIDDEN void ww_log(int level, const char *fmt, ...) __attribute__((format(pri
 enum ww_sys_call {
 	WW_SYS_MMAP, WW_SYS_MUNMAP, WW_SYS_MPROTECT, WW_SYS_MADVISE,
 	WW_SYS_USERFAULTFD, WW_SYS_OPEN, WW_SYS_IOCTL, WW_SYS_READ,
-	WW_SYS_MSYNC,
+	WW_SYS_MSYNC, WW_SYS_PROCESS_VM_READV, WW_SYS_FSTAT,
 	WW_SYS_COUNT
 };
 WW_HIDDEN void *ww_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -241,6 +302,11 @@ WW_HIDDEN int ww_sys_open(const char *path, int flags);
 /* ioctl: request is checked for injection too (inject by request code). */
 WW_HIDDEN int ww_sys_ioctl(int fd, unsigned long request, void *arg);
 WW_HIDDEN ssize_t ww_sys_read(int fd, void *buf, size_t len);
+struct iovec;
+struct stat;
+WW_HIDDEN int ww_sys_fstat(int fd, struct stat *st);
+WW_HIDDEN ssize_t ww_sys_process_vm_readv(pid_t pid, const struct iovec *local, size_t nlocal,
+					  const struct iovec *remote, size_t nremote);
 
 /* Test-only: make the next `times` calls of `call` (with ioctl: whose request is
  * `request`, 0 = any) fail with err.  times < 0: until cleared. */

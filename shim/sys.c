@@ -6,11 +6,15 @@
  * ENOTTY from PAGEMAP_SCAN on kernels before 6.7, EINTR, EFAULT...
  * Injection state is atomics only: wrappers run inside signal handlers.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -123,4 +127,19 @@ ssize_t ww_sys_read(int fd, void *buf, size_t len)
 	if (injected(WW_SYS_READ, 0))
 		return -1;
 	return read(fd, buf, len);
+}
+
+ssize_t ww_sys_process_vm_readv(pid_t pid, const struct iovec *local, size_t nlocal,
+				const struct iovec *remote, size_t nremote)
+{
+	if (injected(WW_SYS_PROCESS_VM_READV, 0))
+		return -1;
+	return process_vm_readv(pid, local, nlocal, remote, nremote, 0);
+}
+
+int ww_sys_fstat(int fd, struct stat *st)
+{
+	if (injected(WW_SYS_FSTAT, 0))
+		return -1;
+	return fstat(fd, st);
 }

@@ -118,7 +118,14 @@ int ww_decommit(void *addr, size_t size);
  * -ENOMEM if part of the range is not committed. */
 int ww_protect(void *addr, size_t size, int prot, int *old_prot);
 
-/* Release a region made by ww_alloc: base must be its base. */
+/* Release a region made by ww_alloc: base must be its base.  Returns 0, or
+ * -EFAULT when part of the range had been unmapped or replaced behind the
+ * library's back: that part is left alone (never unmapped), the rest is
+ * unmapped, and the region is released all the same (a second call gives
+ * -EINVAL).  "Still the region's" means private anonymous memory with the
+ * protections the library gave it and, on uffd and uffd-sync, still
+ * registered with the library's userfaultfd; on mprotect, private anonymous
+ * memory mapped there with those very protections is not told apart. */
 int ww_free(void *base);
 
 /* Flags of ww_watch. */
@@ -138,7 +145,14 @@ int ww_free(void *base);
  * library applies prot to it and, for the mprotect backend, owns its
  * protection from now on (change it only through ww_protect).  Private
  * anonymous memory works with every backend; shared memory (memfd,
- * MAP_SHARED|MAP_ANONYMOUS) with uffd.  All pages start clean.
+ * MAP_SHARED|MAP_ANONYMOUS) with uffd, tracked for this mapping only:
+ * writes through another mapping of the same memory, write(2) on the file,
+ * or by another process sharing it are never reported.  All pages start
+ * clean.
+ * -EINVAL if part of the range is not mapped (checked before anything is
+ * allocated or changed).  A failed call changes nothing: pages keep the
+ * protection they had (e.g. -EACCES when part of the range cannot take prot,
+ * -EBUSY when the range is registered with another userfaultfd).
  */
 int ww_watch(void *addr, size_t size, unsigned flags, int prot);
 
@@ -157,7 +171,10 @@ int ww_unwatch(void *base);
  * racing with the call is either returned now or by a later call.  pages[] is
  * not written when nothing is found.
  * Errors: -EINVAL (flags, size 0, *count 0, range outside one region),
- * -EFAULT (count or pages NULL), plus backend errors.
+ * -EFAULT (count or pages NULL, or pages[0..*count) or *count not writable:
+ * checked by the kernel before anything is reset, so nothing is lost; a
+ * buffer in clean watched memory of the mprotect backend reads as not
+ * writable, as it does for read(2)), plus backend errors.
  */
 int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -88,6 +89,18 @@ static void free_tracked(void)
 			ww_VirtualFree(w_tracked[i], 0, WW_MEM_RELEASE);
 		tracked[i] = w_tracked[i] = NULL;
 	}
+}
+
+int t_wait_child(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d%s", WTERMSIG(status),
+			 WTERMSIG(status) == SIGALRM ? " (hung for 5 s: deadlock in the child)" : "");
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
 }
 
 /* ---- queries */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 #include "writewatch.h"
@@ -51,6 +52,10 @@ void t_forget(void *base);	/* freed by the test itself in another way */
 /* Win32 layer allocations, released with ww_VirtualFree after the test. */
 void *w_alloc(size_t size, uint32_t type, uint32_t protect);	/* asserts success */
 void w_forget(void *base);
+
+/* Wait for a forked child; fails the test if it was killed (a SIGALRM it
+ * armed says it hung); returns its exit status. */
+int t_wait_child(pid_t pid);
 
 /* ww_get over [addr, addr+size), asserting success; returns the count. */
 size_t t_get(void *addr, size_t size, unsigned flags, void **pages, size_t cap);

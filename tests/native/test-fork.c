@@ -67,18 +67,6 @@ static uint64_t child_mask(char *base, size_t n, unsigned flags)
 	return mask;
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("child killed by signal %d%s", WTERMSIG(status),
-			 WTERMSIG(status) == SIGALRM ? " (hung for 5 s: deadlock in the child)" : "");
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 static void child_gets_own_consistent_view(void)
 {
 	char *base = t_alloc(N, 0, RW);
@@ -122,7 +110,7 @@ static void child_gets_own_consistent_view(void)
 		}
 		_exit(child_failures);
 	}
-	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(t_wait_child(pid), 0);
 	/* The parent is unaffected by the child's writes and resets. */
 	T_EXPECT(base, N, 1, 2);
 	t_touch(base, 3);
@@ -149,7 +137,7 @@ static void child_region_calls_stay_in_child(void)
 		CHILD_CHECK(ww_free(base) == 0, "free");
 		_exit(child_failures);
 	}
-	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(t_wait_child(pid), 0);
 	T_EXPECT(base, N, 4);
 	assert_int_equal(t_peek(base, 4), 5);
 	t_touch(base, 9);	/* still writable: the child's protect stayed there */
@@ -193,7 +181,7 @@ static void parent_tracks_while_child_lives(void)
 	close(to_parent[1]);	/* a dead child must end our read */
 	close(to_child[0]);
 	if (read(to_parent[0], &c, 1) != 1) {
-		wait_child(pid);
+		t_wait_child(pid);
 		fail_msg("child died before writing");
 	}
 	T_EXPECT_NONE(base, N);
@@ -201,7 +189,7 @@ static void parent_tracks_while_child_lives(void)
 	t_touch(base, 8);
 	T_EXPECT(base, N, 0, 8);
 	assert_int_equal(write(to_child[1], "g", 1), 1);
-	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(t_wait_child(pid), 0);
 	T_EXPECT(base, N, 0, 8);
 	close(to_child[1]);
 	close(to_parent[0]);
@@ -255,7 +243,7 @@ static void fork_while_threads_busy(void)
 			CHILD_CHECK(m == 0x4, "child sees %#llx", (unsigned long long)m);
 			_exit(child_failures);
 		}
-		if (pid < 0 || wait_child(pid) != 0)
+		if (pid < 0 || t_wait_child(pid) != 0)
 			bad = 1;
 		usleep(2000);
 	}
