@@ -213,3 +213,12 @@ char *rel_capture_stderr_end(void)
 	fputs(text, stderr);
 	return text;
 }
+
+void *rel_alloc_rw(size_t npages)
+{
+	void *base = NULL;
+	size_t size = npages * P;
+
+	assert_int_equal(ww_alloc(&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
+	return base;
+}

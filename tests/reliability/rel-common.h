@@ -52,6 +52,9 @@ void rel_expect(void *base, size_t npages, const size_t *idx, size_t n);
 } while (0)
 #define REL_EXPECT_NONE(base, npages) rel_expect(base, npages, NULL, 0)
 
+/* ww_alloc of npages committed read-write pages; asserts success. */
+void *rel_alloc_rw(size_t npages);
+
 static inline void rel_touch(void *base, size_t i)
 {
 	((volatile char *)base)[i * P + 5] = (char)(i + 1);

@@ -7,61 +7,21 @@
  * ww_get_stats).  Failures at probe time are in test-inject-probe.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"
-
-/* ---- ioctl interposer: ww_sys_ioctl calls libc's ioctl(), and this
- * definition in the executable takes its place.  It lets a test fail the
- * N-th PAGEMAP_SCAN, which ww_fault_inject (next N calls) cannot. */
-static int scan_fail_at;	/* 1-based index of the scan to fail, 0: none */
-static int scan_fail_err;
-static int scan_calls;
-
-int ioctl(int fd, unsigned long request, ...);
-int ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (request == PAGEMAP_SCAN && scan_fail_at && ++scan_calls == scan_fail_at) {
-		errno = scan_fail_err;
-		return -1;
-	}
-	return (int)syscall(SYS_ioctl, fd, request, arg);
-}
-
-static void fail_nth_scan(int n, int err)
-{
-	scan_calls = 0;
-	scan_fail_err = err;
-	scan_fail_at = n;
-}
+#include "rel-interpose.h"
 
 static int teardown(void **state)
 {
 	ww_fault_inject_clear();
-	scan_fail_at = 0;
+	rel_fail_disarm();
 	return 0;
-}
-
-static void *alloc_rw(size_t npages)
-{
-	void *base = NULL;
-	size_t size = npages * P;
-
-	assert_int_equal(ww_alloc(&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
-	return base;
 }
 
 static void stats(struct ww_stats *s)
@@ -91,7 +51,7 @@ static void mmap_enomem_alloc(void **state)
 	ww_fault_inject_clear();
 	stats(&after);
 	assert_int_equal(after.regions_live, before.regions_live);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	rel_touch(base, 3);
 	REL_EXPECT(base, 8, 3);
 	assert_int_equal(ww_free(base), 0);
@@ -128,7 +88,7 @@ static void mprotect_enomem_protect(void **state)
 	int old;
 
 	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	rel_touch(base, 2);
 	ww_fault_inject(WW_SYS_MPROTECT, 0, ENOMEM, -1);
 	assert_int_equal(ww_protect(base, 8 * P, PROT_READ, &old), -ENOMEM);
@@ -155,7 +115,7 @@ static void mprotect_enomem_fault(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_MPROTECT)
 		REL_SKIP("only the mprotect backend makes pages writable with mprotect in a fault");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(64);
+	base = rel_alloc_rw(64);
 	rel_touch(base, 10);
 	rel_touch(base, 50);
 	assert_int_equal(rel_get(base, 64 * P, WW_GET_RESET, pages, 64), 2);
@@ -190,7 +150,7 @@ static void mprotect_enomem_rearm(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_MPROTECT)
 		REL_SKIP("re-arm by mprotect is the mprotect backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	rel_touch(base, 1);
 	rel_touch(base, 3);
 	stats(&before);
@@ -222,7 +182,7 @@ static void madvise_fail_decommit(void **state)
 	void *base;
 
 	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	rel_touch(base, 2);
 	rel_touch(base, 3);
 	ww_fault_inject(WW_SYS_MADVISE, 0, EINVAL, -1);
@@ -243,7 +203,7 @@ static void madvise_fail_attach(void **state)
 
 	REL_USE_BACKEND(state);
 	ww_fault_inject(WW_SYS_MADVISE, 0, EINVAL, 1);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	ww_fault_inject_clear();
 	REL_EXPECT_NONE(base, 8);
 	rel_touch(base, 4);
@@ -263,7 +223,7 @@ static void scan_error(void **state, int err, unsigned flags)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	rel_touch(base, 4);
 	rel_touch(base, 9);
 	pages[0] = untouched;
@@ -298,7 +258,7 @@ static void scan_eintr(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	rel_touch(base, 0);
 	rel_touch(base, 15);
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, EINTR, 5);
@@ -326,21 +286,21 @@ static void scan_fails_midway(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
 	rel_touch(base, 1);
 	rel_touch(base, 6);
-	fail_nth_scan(2, EFAULT);
+	rel_fail_nth(PAGEMAP_SCAN, 2, EFAULT, REL_FAIL_BEFORE);
 	n = rel_get(base, 8 * P, WW_GET_RESET, pages, 16);
-	scan_fail_at = 0;
+	rel_fail_disarm();
 	assert_int_equal(n, 1);
 	assert_ptr_equal(pages[0], (char *)base + P);
 	REL_EXPECT(base, 8, 6);
 	/* without reset a failure is just an error */
-	fail_nth_scan(2, EFAULT);
+	rel_fail_nth(PAGEMAP_SCAN, 2, EFAULT, REL_FAIL_BEFORE);
 	n = 16;
 	assert_int_equal(ww_get(base, 8 * P, 0, pages, &n), -EFAULT);
-	scan_fail_at = 0;
+	rel_fail_disarm();
 	REL_EXPECT(base, 8, 6);
 	assert_int_equal(ww_free(base), 0);
 }
@@ -358,7 +318,7 @@ static void uffd_register_fails(void **state)
 		REL_SKIP("mprotect registers nothing");
 	REL_USE_BACKEND(state);
 	/* open the backend's fds first: a region that works */
-	base = alloc_rw(2);
+	base = rel_alloc_rw(2);
 	assert_int_equal(ww_free(base), 0);
 	stats(&before);
 	ww_fault_inject(WW_SYS_IOCTL, UFFDIO_REGISTER, ENOMEM, 1);
@@ -367,7 +327,7 @@ static void uffd_register_fails(void **state)
 	ww_fault_inject_clear();
 	stats(&after);
 	assert_int_equal(after.regions_live, before.regions_live);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	rel_touch(base, 7);
 	REL_EXPECT(base, 8, 7);
 	assert_int_equal(ww_free(base), 0);
@@ -406,7 +366,7 @@ static void uffd_sync_rearm_fails(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD_SYNC)
 		REL_SKIP("re-arm by UFFDIO_WRITEPROTECT after a bitmap take is uffd-sync's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	rel_touch(base, 1);
 	ww_fault_inject(WW_SYS_IOCTL, UFFDIO_WRITEPROTECT, ENOMEM, -1);
 	n = 8;
@@ -426,7 +386,7 @@ static void uffd_sync_read_eintr(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD_SYNC)
 		REL_SKIP("only uffd-sync reads fault messages");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(8);
+	base = rel_alloc_rw(8);
 	ww_fault_inject(WW_SYS_READ, 0, EINTR, 3);
 	rel_touch(base, 0);
 	rel_touch(base, 5);
@@ -443,7 +403,7 @@ static void munmap_fails_free(void **state)
 	void *base;
 
 	REL_USE_BACKEND(state);
-	base = alloc_rw(4);
+	base = rel_alloc_rw(4);
 	stats(&before);
 	ww_fault_inject(WW_SYS_MUNMAP, 0, ENOMEM, 1);
 	/* Either refused (region kept, still tracked) or done: never a region

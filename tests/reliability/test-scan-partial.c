@@ -6,73 +6,25 @@
  *
  * ww_fault_inject fails a call before the kernel sees it, so nothing is
  * reset.  Here the kernel call is really made and then reported as failed
- * (interposers below), which is what do_pagemap_scan() does when copying
+ * (rel-interpose.c), which is what do_pagemap_scan() does when copying
  * its result out fails; and a real partial failure is produced too: a
  * PAGEMAP_SCAN that meets an unregistered VMA half way (EPERM) after it
  * write-protected the pages before it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"
-
-/* ---- interposers: ww_sys_ioctl / ww_sys_mprotect call libc's ioctl() and
- * mprotect(); these definitions in the executable take their place.  Armed,
- * the n-th matching call is made for real, then reported failed.  Only the
- * arming thread's calls count (thread-local): uffd-sync's handler thread
- * makes the same ioctls. */
-static _Thread_local unsigned long late_request;	/* ioctl request, or 0 for mprotect */
-static _Thread_local int late_at, late_calls, late_err;
-
-static void arm_late_failure(unsigned long request, int nth, int err)
-{
-	late_request = request;
-	late_calls = 0;
-	late_err = err;
-	late_at = nth;
-}
-
-static void disarm(void)
-{
-	late_at = 0;
-}
-
-static long late(long ret, bool matches)
-{
-	if (matches && late_at && ++late_calls == late_at && ret >= 0) {
-		errno = late_err;
-		return -1;
-	}
-	return ret;
-}
-
-int ioctl(int fd, unsigned long request, ...);
-int ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return (int)late(syscall(SYS_ioctl, fd, request, arg), late_request && request == late_request);
-}
-
-int mprotect(void *addr, size_t len, int prot)
-{
-	return (int)late(syscall(SYS_mprotect, addr, len, prot), !late_request);
-}
+#include "rel-interpose.h"
 
 static int teardown(void **state)
 {
-	disarm();
+	rel_fail_disarm();
 	return 0;
 }
 
@@ -80,15 +32,6 @@ static int teardown(void **state)
 static unsigned long reprotect_call(enum ww_backend b)
 {
 	return b == WW_BACKEND_UFFD ? PAGEMAP_SCAN : b == WW_BACKEND_UFFD_SYNC ? UFFDIO_WRITEPROTECT : 0;
-}
-
-static void *alloc_rw(size_t npages)
-{
-	void *base = NULL;
-	size_t size = npages * P;
-
-	assert_int_equal(ww_alloc(&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
-	return base;
 }
 
 /* Pages seen over several calls, as a set of page indexes. */
@@ -160,18 +103,18 @@ static void late_get(void **state, const size_t *written, size_t nw, size_t cap,
 	void *base;
 
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	if (split)
 		assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
 	for (size_t i = 0; i < nw; i++)
 		rel_touch(base, written[i]);
 	ww_get_stats(&before);
-	arm_late_failure(reprotect_call(REL_BACKEND(state)), nth, err);
+	rel_fail_nth(reprotect_call(REL_BACKEND(state)), nth, err, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
 	memset(first, 0, sizeof(*first));
 	get_reset_into(first, base, 16, cap);
 	free(rel_capture_stderr_end());
-	disarm();
+	rel_fail_disarm();
 	s = *first;
 	get_reset_into(&s, base, 16, 16);
 	check_nothing_lost(&s, written, nw, &before);
@@ -230,15 +173,15 @@ static void late_failure_reset(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("a reset by one PAGEMAP_SCAN is the uffd backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	rel_touch(base, 2);
 	rel_touch(base, 11);
 	ww_get_stats(&before);
-	arm_late_failure(PAGEMAP_SCAN, 1, EFAULT);
+	rel_fail_nth(PAGEMAP_SCAN, 1, EFAULT, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
 	ret = ww_reset(base, 16 * P);
 	free(rel_capture_stderr_end());
-	disarm();
+	rel_fail_disarm();
 	assert_int_equal(ret, -EFAULT);
 	get_reset_into(&s, base, 16, 16);
 	check_nothing_lost(&s, written, 2, &before);
@@ -267,7 +210,7 @@ static void unregistered_vma_own(void **state)
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
 	REL_USE_BACKEND(state);
-	base = alloc_rw(16);
+	base = rel_alloc_rw(16);
 	rel_touch(base, 1);
 	rel_touch(base, 2);
 	map_over(base, 8);	/* behind the library's back */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Interposers of ioctl() and mprotect() for the reliability tests (see the header). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "rel-interpose.h"
+
+static _Thread_local unsigned long fail_request;	/* 0: mprotect */
+static _Thread_local int fail_at, fail_calls, fail_err;
+static _Thread_local enum rel_fail_when fail_when;
+
+void rel_fail_nth(unsigned long request, int nth, int err, enum rel_fail_when when)
+{
+	fail_request = request;
+	fail_calls = 0;
+	fail_err = err;
+	fail_when = when;
+	fail_at = nth;
+}
+
+void rel_fail_disarm(void)
+{
+	fail_at = 0;
+}
+
+/* Is this the armed call?  Counts matching calls. */
+static bool armed_call(bool matches)
+{
+	return matches && fail_at && ++fail_calls == fail_at;
+}
+
+static long fail(void)
+{
+	errno = fail_err;
+	return -1;
+}
+
+static long call(long nr, bool matches, long a, long b, long c)
+{
+	bool hit = armed_call(matches);
+	long ret;
+
+	if (hit && fail_when == REL_FAIL_BEFORE)
+		return fail();
+	ret = syscall(nr, a, b, c);
+	return hit && ret >= 0 ? fail() : ret;
+}
+
+int ioctl(int fd, unsigned long request, ...);
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)call(SYS_ioctl, fail_request && request == fail_request, fd, (long)request,
+			 (long)arg);
+}
+
+int mprotect(void *addr, size_t len, int prot);
+int mprotect(void *addr, size_t len, int prot)
+{
+	return (int)call(SYS_mprotect, !fail_request, (long)addr, (long)len, prot);
+}
