@@ -2,7 +2,7 @@
 /*
  * Win32-compatible layer (writewatch-win32.h) on top of the native API.
  * Return values, error codes and the order of the checks follow Windows as
- * observed by Wine's conformance tests (write-watch-semantics.md, rule 11).
+ * observed by Wine's conformance tests (docs/semantics.md, rule 11).
  *
  * Allocations made without MEM_WRITE_WATCH are native regions with
  * WW_ALLOC_NO_WATCH: VirtualFree / VirtualProtect / MEM_COMMIT work on them,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Win32-compatible write-watch calls with Windows' return values and error
- * codes (../shared/docs/write-watch-semantics.md).  Every name carries a ww_
+ * codes (docs/semantics.md in the source tree).  Every name carries a ww_
  * prefix and uses C99 types, so this header and the library can live inside a
  * Wine process next to Wine's own VirtualAlloc/GetWriteWatch without clashes.
  *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rules 1, 2, 3, 4, 7, 9 and 17 of write-watch-semantics.md, native API. */
+/* Rules 1, 2, 3, 4, 7, 9 and 17 of docs/semantics.md, native API. */
 #include "config.h"
 
 #include <errno.h>

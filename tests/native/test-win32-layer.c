@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The Win32-compatible layer: every rule of write-watch-semantics.md that
+ * The Win32-compatible layer: every rule of docs/semantics.md that
  * applies outside Wine, with Windows' return values and error codes, on
  * every backend.  Sequences follow Wine's kernel32 test_write_watch.
  */

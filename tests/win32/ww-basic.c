@@ -1,4 +1,4 @@
-/* Write-watch rules 1-9, 14 and 17 of write-watch-semantics.md. */
+/* Write-watch rules 1-9, 14 and 17 of docs/semantics.md. */
 #include "wwtest.h"
 
 static void *results[4096];
