@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,59 @@ int t_wait_child(pid_t pid)
 			 WTERMSIG(status) == SIGALRM ? " (hung for 5 s: deadlock in the child)" : "");
 	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
+}
+
+/* ---- fork children */
+int t_child_failures;
+
+/* "child FILE:LINE: COND: MESSAGE\n" on stderr in one write(2); false if it failed. */
+static bool child_say(const char *file, int line, const char *cond, const char *fmt, va_list ap)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "child %s:%d: %s: ", file, line, cond);
+
+	if (n >= 0 && n < (int)sizeof(msg))
+		n += vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	if (n < 0 || n > (int)sizeof(msg) - 2)
+		n = (int)sizeof(msg) - 2;
+	msg[n] = '\n';
+	return write(2, msg, (size_t)n + 1) >= 0;
+}
+
+void t_child_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!child_say(file, line, cond, fmt, ap))
+		t_child_failures++;
+	va_end(ap);
+	t_child_failures++;
+}
+
+static void child_note(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	child_say(file, line, cond, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t t_written_mask(void *base, size_t n, unsigned flags)
+{
+	void *pages[64];
+	size_t count = 64;
+	uint64_t mask = 0;
+	int ret = ww_get(base, n * P, flags, pages, &count);
+
+	if (ret) {
+		child_note(__FILE__, __LINE__, "ww_get", "= %d", ret);	/* the caller's check counts it */
+		return ~0ull;
+	}
+	for (size_t i = 0; i < count; i++)
+		mask |= 1ull << (((char *)pages[i] - (char *)base) / P);
+	return mask;
 }
 
 /* ---- queries */

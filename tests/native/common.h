@@ -57,6 +57,20 @@ void w_forget(void *base);
  * armed says it hung); returns its exit status. */
 int t_wait_child(pid_t pid);
 
+/* In fork children (no cmocka there): count a failed check and say why with
+ * one write(2), which is async-signal-safe (stdio may be locked by a thread
+ * of the parent).  The child exits with t_child_failures. */
+extern int t_child_failures;
+void t_child_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define T_CHILD_CHECK(cond, ...) do { \
+	if (!(cond)) \
+		t_child_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); \
+} while (0)
+/* Written pages of [base, base+n*P) as a bitmask (n <= 64), no reset unless
+ * flags say so; ~0 on error (reported like T_CHILD_CHECK).  For children. */
+uint64_t t_written_mask(void *base, size_t n, unsigned flags);
+
 /* ww_get over [addr, addr+size), asserting success; returns the count. */
 size_t t_get(void *addr, size_t size, unsigned flags, void **pages, size_t cap);
 /* Assert that exactly pages base + idx[i]*P (ascending) are written in

@@ -34,34 +34,6 @@
 
 pid_t _Fork(void);	/* glibc 2.34+; not declared by every libc header set */
 
-static int child_failures;
-
-#define CHILD_CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		char msg_[256]; \
-		int n_ = snprintf(msg_, sizeof(msg_), "child %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		n_ += snprintf(msg_ + n_, sizeof(msg_) - (size_t)n_, __VA_ARGS__); \
-		msg_[n_ < 254 ? n_ : 254] = '\n'; \
-		if (write(2, msg_, (size_t)(n_ < 254 ? n_ : 254) + 1) < 0) \
-			child_failures++; \
-		child_failures++; \
-	} \
-} while (0)
-
-/* Written pages of [base, base+n*P) as a bitmask (n <= 64); ~0 on error. */
-static uint64_t mask_of(char *base, size_t n, unsigned flags)
-{
-	void *pages[64];
-	size_t count = 64;
-	uint64_t mask = 0;
-
-	if (ww_get(base, n * P, flags, pages, &count))
-		return ~0ull;
-	for (size_t i = 0; i < count; i++)
-		mask |= 1ull << (((char *)pages[i] - base) / P);
-	return mask;
-}
-
 enum how { HOW_FORK_LIBC, HOW_FORK_RAW, HOW_CLONE_RAW, HOW_COUNT };
 static const char *const how_name[HOW_COUNT] = { "_Fork()", "syscall(SYS_fork)",
 						 "syscall(SYS_clone, SIGCHLD)" };
@@ -91,18 +63,18 @@ static void child_reset_leaves_parent_alone(void)
 			uint64_t m;
 
 			alarm(5);
-			m = mask_of(base, N, WW_GET_RESET);
+			m = t_written_mask(base, N, WW_GET_RESET);
 			/* uffd, uffd-sync: the child cannot know what was
 			 * written before: every page; mprotect: its own copy */
-			CHILD_CHECK(m != ~0ull && (m & 0x6) == 0x6, "%s: first get-and-reset %#llx",
+			T_CHILD_CHECK(m != ~0ull && (m & 0x6) == 0x6, "%s: first get-and-reset %#llx",
 				    how_name[how], (unsigned long long)m);
-			CHILD_CHECK(mask_of(base, N, 0) == 0, "%s: after the child's reset",
+			T_CHILD_CHECK(t_written_mask(base, N, 0) == 0, "%s: after the child's reset",
 				    how_name[how]);
 			t_touch(base, 5);
-			m = mask_of(base, N, 0);
-			CHILD_CHECK(m == 0x20, "%s: child wrote page 5, get %#llx", how_name[how],
+			m = t_written_mask(base, N, 0);
+			T_CHILD_CHECK(m == 0x20, "%s: child wrote page 5, get %#llx", how_name[how],
 				    (unsigned long long)m);
-			_exit(child_failures);
+			_exit(t_child_failures);
 		}
 		if (t_wait_child(pid) != 0)
 			fail_msg("child made by %s failed", how_name[how]);
@@ -166,10 +138,10 @@ static void fork_child_logs_while_stderr_locked(void)
 		uint64_t m;
 
 		alarm(5);
-		m = mask_of(base, N, 0);
+		m = t_written_mask(base, N, 0);
 		/* untracked child: every committed page reads written */
-		CHILD_CHECK(m == 0xffff, "child get %#llx", (unsigned long long)m);
-		_exit(child_failures);
+		T_CHILD_CHECK(m == 0xffff, "child get %#llx", (unsigned long long)m);
+		_exit(t_child_failures);
 	}
 	ww_fault_inject_clear();
 	atomic_store(&h.release, 1);

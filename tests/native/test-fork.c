@@ -29,8 +29,6 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define N 16
 
-static int child_failures;
-
 /* A child stuck on a lock must fail the test, not hang make check. */
 static pid_t t_fork(void)
 {
@@ -39,32 +37,6 @@ static pid_t t_fork(void)
 	if (pid == 0)
 		alarm(5);
 	return pid;
-}
-
-#define CHILD_CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "child %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		child_failures++; \
-	} \
-} while (0)
-
-/* Written pages of [base, base+n*P) as a bitmask (n <= 64); ~0 on error. */
-static uint64_t child_mask(char *base, size_t n, unsigned flags)
-{
-	void *pages[64];
-	size_t count = 64;
-	uint64_t mask = 0;
-	int ret = ww_get(base, n * P, flags, pages, &count);
-
-	if (ret) {
-		fprintf(stderr, "child: ww_get = %d\n", ret);
-		return ~0ull;
-	}
-	for (size_t i = 0; i < count; i++)
-		mask |= 1ull << (((char *)pages[i] - base) / P);
-	return mask;
 }
 
 static void child_gets_own_consistent_view(void)
@@ -79,36 +51,36 @@ static void child_gets_own_consistent_view(void)
 	pid = t_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		uint64_t m = child_mask(base, N, 0);
+		uint64_t m = t_written_mask(base, N, 0);
 		uint64_t want = t_backend == WW_BACKEND_MPROTECT ? 0x6 : committed;
 
-		CHILD_CHECK(m == want, "first get %#llx, want %#llx", (unsigned long long)m,
+		T_CHILD_CHECK(m == want, "first get %#llx, want %#llx", (unsigned long long)m,
 			    (unsigned long long)want);
-		CHILD_CHECK(t_peek(base, 1) == 2, "contents");
+		T_CHILD_CHECK(t_peek(base, 1) == 2, "contents");
 		t_touch(base, 5);
-		m = child_mask(base, N, WW_GET_RESET);
-		CHILD_CHECK((m & 0x26) == 0x26, "get-and-reset %#llx misses 1, 2 or 5",
+		m = t_written_mask(base, N, WW_GET_RESET);
+		T_CHILD_CHECK((m & 0x26) == 0x26, "get-and-reset %#llx misses 1, 2 or 5",
 			    (unsigned long long)m);
-		CHILD_CHECK(!(m & ~committed), "uncommitted pages reported: %#llx",
+		T_CHILD_CHECK(!(m & ~committed), "uncommitted pages reported: %#llx",
 			    (unsigned long long)m);
-		m = child_mask(base, N, 0);
-		CHILD_CHECK(m == 0, "after the child's reset: %#llx", (unsigned long long)m);
+		m = t_written_mask(base, N, 0);
+		T_CHILD_CHECK(m == 0, "after the child's reset: %#llx", (unsigned long long)m);
 		t_touch(base, 6);
-		m = child_mask(base, N, 0);
-		CHILD_CHECK(m == 0x40, "child write to page 6: %#llx", (unsigned long long)m);
+		m = t_written_mask(base, N, 0);
+		T_CHILD_CHECK(m == 0x40, "child write to page 6: %#llx", (unsigned long long)m);
 		/* The child's own new region works too. */
 		{
 			void *addr = NULL;
 			size_t size = 4 * P;
 
-			CHILD_CHECK(ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW) == 0, "alloc");
+			T_CHILD_CHECK(ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW) == 0, "alloc");
 			if (addr) {
 				t_touch(addr, 3);
-				m = child_mask(addr, 4, 0);
-				CHILD_CHECK(m == 0x8, "child region: %#llx", (unsigned long long)m);
+				m = t_written_mask(addr, 4, 0);
+				T_CHILD_CHECK(m == 0x8, "child region: %#llx", (unsigned long long)m);
 			}
 		}
-		_exit(child_failures);
+		_exit(t_child_failures);
 	}
 	assert_int_equal(t_wait_child(pid), 0);
 	/* The parent is unaffected by the child's writes and resets. */
@@ -131,11 +103,11 @@ static void child_region_calls_stay_in_child(void)
 	pid = t_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		CHILD_CHECK(ww_protect(base, N * P, PROT_READ, NULL) == 0, "protect");
-		CHILD_CHECK(ww_decommit(base, 8 * P) == 0, "decommit");
-		CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
-		CHILD_CHECK(ww_free(base) == 0, "free");
-		_exit(child_failures);
+		T_CHILD_CHECK(ww_protect(base, N * P, PROT_READ, NULL) == 0, "protect");
+		T_CHILD_CHECK(ww_decommit(base, 8 * P) == 0, "decommit");
+		T_CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
+		T_CHILD_CHECK(ww_free(base) == 0, "free");
+		_exit(t_child_failures);
 	}
 	assert_int_equal(t_wait_child(pid), 0);
 	T_EXPECT(base, N, 4);
@@ -168,15 +140,15 @@ static void parent_tracks_while_child_lives(void)
 		uint64_t m;
 
 		/* Reset first (uffd: all committed pages read written). */
-		CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
+		T_CHILD_CHECK(ww_reset(base, N * P) == 0, "reset");
 		for (size_t i = 8; i < N; i++)
 			t_touch(base, i);
-		CHILD_CHECK(write(to_parent[1], "w", 1) == 1, "pipe");
-		CHILD_CHECK(read(to_child[0], &c, 1) == 1, "pipe");
-		m = child_mask(base, N, 0);
-		CHILD_CHECK(m == 0xff00, "child sees %#llx, want its own 0xff00",
+		T_CHILD_CHECK(write(to_parent[1], "w", 1) == 1, "pipe");
+		T_CHILD_CHECK(read(to_child[0], &c, 1) == 1, "pipe");
+		m = t_written_mask(base, N, 0);
+		T_CHILD_CHECK(m == 0xff00, "child sees %#llx, want its own 0xff00",
 			    (unsigned long long)m);
-		_exit(child_failures);
+		_exit(t_child_failures);
 	}
 	close(to_parent[1]);	/* a dead child must end our read */
 	close(to_child[0]);
@@ -247,11 +219,11 @@ static void fork_while_threads_busy(void)
 			uint64_t m;
 
 			/* Only this thread exists here; the library must work. */
-			CHILD_CHECK(ww_reset(b.base, N * P) == 0, "reset");
+			T_CHILD_CHECK(ww_reset(b.base, N * P) == 0, "reset");
 			t_touch(b.base, 2);
-			m = child_mask(b.base, N, 0);
-			CHILD_CHECK(m == 0x4, "child sees %#llx", (unsigned long long)m);
-			_exit(child_failures);
+			m = t_written_mask(b.base, N, 0);
+			T_CHILD_CHECK(m == 0x4, "child sees %#llx", (unsigned long long)m);
+			_exit(t_child_failures);
 		}
 		if (pid < 0 || t_wait_child(pid) != 0)
 			bad = 1;
