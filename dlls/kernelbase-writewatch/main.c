@@ -71,9 +71,15 @@ static BOOL is_current_process( HANDLE process )
            info.UniqueProcessId == GetCurrentProcessId();
 }
 
+/* Whether addr may be in a region at all, without asking the unix side. */
+static BOOL may_be_region( const void *addr )
+{
+    return active && ReadNoFence( &live_regions ) && addr;
+}
+
 static BOOL find_region( const void *addr, struct ww_region_params *region )
 {
-    if (!active || !ReadNoFence( &live_regions ) || !addr) return FALSE;
+    if (!may_be_region( addr )) return FALSE;
     region->addr = addr;
     return !UNIX_CALL( region, region );
 }
@@ -270,11 +276,11 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
 static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *base, SIZE_T size,
                                            void **addresses, ULONG_PTR *count, ULONG *granularity )
 {
-    struct ww_region_params region;
     struct ww_get_params params;
     NTSTATUS status;
 
-    if (!is_current_process( process ) || !find_region( base, &region ))
+    /* No region lookup here: the get itself says NOT_MAPPED_VIEW. */
+    if (!may_be_region( base ) || !is_current_process( process ))
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
 
     TRACE( "(%#lx, %p, %#Ix, %p, %p(%Iu), %p)\n", flags, base, size, addresses, count,
@@ -291,7 +297,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     params.addresses = addresses;
     params.count = (unsigned long long *)count;
     status = UNIX_CALL( get, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* released meanwhile */
+    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
     TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : *count );
     if (!status) *granularity = 0x1000;
@@ -300,11 +306,10 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
 
 static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
-    struct ww_region_params region;
     struct ww_range_params params = { base, size };
     NTSTATUS status;
 
-    if (!is_current_process( process ) || !find_region( base, &region ))
+    if (!may_be_region( base ) || !is_current_process( process ))
         return orig_NtResetWriteWatch( process, base, size );
 
     TRACE( "(%p, %#Ix)\n", base, size );
