@@ -20,8 +20,9 @@ extern WW_HIDDEN unsigned ww_page_shift;
 typedef _Atomic uint64_t ww_word;
 #define WW_WORD_BITS 64
 
-/* Lazily backed zeroed array (MAP_NORESERVE mmap): a 64 GiB reservation costs
- * nothing until pages are committed.  NULL on failure. */
+/* Lazily backed zeroed array (MAP_NORESERVE mmap; small ones from the heap):
+ * a 64 GiB reservation costs nothing until pages are committed.  NULL on
+ * failure.  Free with the same size. */
 WW_HIDDEN void *ww_lazy_zalloc(size_t bytes);
 WW_HIDDEN void ww_lazy_free(void *p, size_t bytes);
 
