@@ -135,6 +135,28 @@ static BOOL watch_allocation( void *base, DWORD protect )
     return TRUE;
 }
 
+/* Wine has just made [base, base+size) without MEM_WRITE_WATCH: reserved,
+ * and with MEM_COMMIT all of it committed with protect, as Wine returned it.
+ * So no VirtualQuery and one unix call: watch it committed or reserved. */
+static BOOL watch_new_allocation( void *base, SIZE_T size, ULONG type, DWORD protect )
+{
+    struct ww_range_params params;
+    NTSTATUS status;
+
+    params.base = base;
+    params.size = size;
+    params.flags = !(type & MEM_COMMIT);  /* 1: reserved only */
+    params.prot = unix_prot( protect );
+    if ((status = UNIX_CALL( watch, &params )))
+    {
+        WARN( "cannot watch %p-%p (%#lx): Wine's write watch serves it\n", base, (char *)base + size, status );
+        return FALSE;
+    }
+    InterlockedIncrement( &live_regions );
+    TRACE( "watching %p-%p with %s\n", base, (char *)base + size, backend_name );
+    return TRUE;
+}
+
 struct alloc_args
 {
     HANDLE                  process;
@@ -176,7 +198,7 @@ static NTSTATUS alloc_common( const struct alloc_args *args, alloc_fn call )
         TRACE( "(%p, %#Ix, %#lx, %#lx)\n", addr, size, args->type, args->protect );
         AcquireSRWLockExclusive( &region_lock );
         status = call( args, args->type & ~MEM_WRITE_WATCH );
-        if (!status && !watch_allocation( *args->ret, args->protect ))
+        if (!status && !watch_new_allocation( *args->ret, *args->size_ptr, args->type, args->protect ))
         {
             SIZE_T zero = 0;
             orig_NtFreeVirtualMemory( GetCurrentProcess(), args->ret, &zero, MEM_RELEASE );
