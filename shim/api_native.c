@@ -448,8 +448,11 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	}
 	/* Unmapped or moved away behind our back (munmap, mremap): the table
 	 * cannot know, the kernel can.  msync(MS_ASYNC) only checks that the
-	 * range is mapped (ENOMEM on a hole). */
-	if (ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
+	 * range is mapped (ENOMEM on a hole).  Not for external regions: their
+	 * owner maps them, tells us of every change and unwatches before it
+	 * unmaps (WW_WATCH_EXTERNAL), so the system call per get would only
+	 * repeat what the table knows. */
+	if (!(*rp)->external && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
 		int err = errno;
 
 		ww_table_unlock();
