@@ -477,8 +477,10 @@ int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t
 	struct ww_region *r, *found;
 	size_t first, last, total = 0, cap = *count;
 	bool reset = flags & WW_GET_RESET;
-	int ret = lock_watched(addr, size, &r, &first, &last);
+	int ret;
 
+	ww_init();
+	ret = lock_watched(addr, size, &r, &first, &last);
 	if (ret)
 		return ret;
 	for (;;) {

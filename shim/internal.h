@@ -185,7 +185,9 @@ struct ww_user_buf {
 /* 0 if every byte of the buffers can be written, else -EFAULT.  One system
  * call, contents unchanged. */
 WW_HIDDEN int ww_user_writable(const struct ww_user_buf *bufs, size_t nbufs);
-/* ww_get for a caller that has checked pages[] and *count itself. */
+/* ww_get for a caller that has checked pages[] and *count itself, and the
+ * arguments ww_get refuses (flags, size 0, *count 0, NULL): the Win32
+ * layer, the Wine DLL's unix side (its PE side probes the buffer). */
 WW_HIDDEN int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
 
 /* ---- backends */

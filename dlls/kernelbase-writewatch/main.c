@@ -24,6 +24,7 @@
 #include "winbase.h"
 #include "winternl.h"
 #include "wine/debug.h"
+#include "wine/exception.h"
 #include "unixlib.h"
 #include "private.h"
 
@@ -292,6 +293,45 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
     return status;
 }
 
+/*
+ * Can the caller's addresses[] take count entries?  Windows probes it before
+ * anything is reset.  Here the PE side does, where a fault is an exception
+ * to catch: an atomic or-with-zero on one byte of each page needs write
+ * access and changes nothing, even with another thread writing there.  The
+ * unix side then need not ask the kernel (a process_vm_readv per call).
+ */
+static LONG CALLBACK probe_fault( EXCEPTION_POINTERS *ptrs )
+{
+    DWORD code = ptrs->ExceptionRecord->ExceptionCode;
+
+    return code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
+           EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* 0, or the status Wine's own NtGetWriteWatch gives for such a buffer:
+ * STATUS_ACCESS_VIOLATION, or STATUS_GUARD_PAGE_VIOLATION with the guard
+ * spent (never an exception raised from inside GetWriteWatch). */
+static NTSTATUS probe_buffer( void **addresses, ULONG_PTR count )
+{
+    char *p = (char *)addresses, *end;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (count > ~(ULONG_PTR)0 / sizeof(*addresses)) return STATUS_ACCESS_VIOLATION;
+    end = p + count * sizeof(*addresses);
+    if (end < p) return STATUS_ACCESS_VIOLATION;
+    __TRY
+    {
+        for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
+            __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+    }
+    __EXCEPT( probe_fault )
+    {
+        status = GetExceptionCode();
+    }
+    __ENDTRY
+    return status;
+}
+
 /* The queries are taken at the ntdll level, so that programs calling
  * NtGetWriteWatch directly are served too; kernelbase's GetWriteWatch turns
  * the status into the last error as usual. */
@@ -312,6 +352,15 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     if (!*count || !size) return STATUS_INVALID_PARAMETER;
     if (flags & ~WRITE_WATCH_FLAG_RESET) return STATUS_INVALID_PARAMETER;
     if (!addresses) return STATUS_ACCESS_VIOLATION;
+    if ((status = probe_buffer( addresses, *count )))
+    {
+        struct ww_region_params region;
+
+        /* Not ours: Wine's own checks the range first. */
+        if (!find_region( base, &region ))
+            return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
+        return status;
+    }
 
     params.base = base;
     params.size = size;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "writewatch.h"
+#include "internal.h"   /* ww_get_checked */
 #include "unixlib.h"
 #include "wine-tracking.h"
 
@@ -112,8 +113,10 @@ static NTSTATUS ww_unix_get( void *args )
     size_t count = *params->count;
     int ret;
 
-    ret = ww_get( params->base, params->size, params->reset ? WW_GET_RESET : 0,
-                  params->addresses, &count );
+    /* The PE side has probed addresses[0..count) (buffer_writable) and
+     * count is ours: no kernel check of the buffers. */
+    ret = ww_get_checked( params->base, params->size, params->reset ? WW_GET_RESET : 0,
+                          params->addresses, &count );
     if (!ret) *params->count = count;
     return range_status( params->base, ret );
 }
