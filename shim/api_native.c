@@ -132,8 +132,10 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	ops = (flags & WW_ALLOC_NO_WATCH) ? &plain_ops : ww_backend_ops_for(ww_current_backend());
 
 	/* Reserved pages are PROT_NONE and unbacked; NORESERVE so that a
-	 * 64 GiB reservation does not count against overcommit. */
-	base = ww_sys_mmap((void *)hint, end - start, PROT_NONE,
+	 * 64 GiB reservation does not count against overcommit.  Committed
+	 * at once: mapped with prot (no mprotect after); nobody can write
+	 * to the range before the backend attaches, its address is ours. */
+	base = ww_sys_mmap((void *)hint, end - start, (flags & WW_ALLOC_COMMIT) ? prot : PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (hint ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 	if (base == MAP_FAILED)
 		return errno == EEXIST ? -EEXIST : -ENOMEM;
@@ -149,13 +151,8 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	r->owned = true;
 	r->watched = !(flags & WW_ALLOC_NO_WATCH);
 	r->ops = ops;
-	if (flags & WW_ALLOC_COMMIT) {
+	if (flags & WW_ALLOC_COMMIT)
 		mark_committed(r, 0, r->npages, prot);
-		if (ww_sys_mprotect(base, r->size, prot) < 0) {
-			ret = -errno;
-			goto fail;
-		}
-	}
 	ret = region_start(r);
 	if (ret)
 		goto fail;
