@@ -109,6 +109,7 @@ static int region_start(struct ww_region *r)
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_bits_set(r->committed, first, last);
+	r->committed_any = true;
 	ww_region_set_prot(r, first, last, NULL, prot);
 }
 

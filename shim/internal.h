@@ -60,6 +60,9 @@ struct ww_region {
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
 	ww_word *committed;	/* bit per page */
+	bool committed_any;	/* a page was ever marked committed: else the
+				 * bitmap is all zero and need not be read (a
+				 * 64 GiB reservation's is 2 MiB never touched) */
 	uint8_t *prot;		/* PROT_* per page (valid where committed) */
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
 	size_t prot_bytes;
