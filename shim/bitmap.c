@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Page bitmaps and lazily backed arrays. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -39,6 +41,25 @@ void ww_lazy_free(void *p, size_t bytes)
 		free(p);
 	else
 		ww_sys_munmap(p, bytes);
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+/* Below this many bytes the stores' own page faults are few. */
+#define PREFAULT_MIN (4 * 4096)
+
+void ww_lazy_prefault(void *p, size_t bytes, size_t off, size_t len)
+{
+	uintptr_t mask = ww_page_size - 1, a, b;
+
+	if (bytes <= LAZY_HEAP_MAX || len < PREFAULT_MIN)
+		return;
+	a = ((uintptr_t)p + off) & ~mask;
+	b = ((uintptr_t)p + off + len + mask) & ~mask;	/* inside the mapping */
+	if (ww_sys_madvise((void *)a, b - a, MADV_POPULATE_WRITE) < 0)
+		WW_DEBUG("MADV_POPULATE_WRITE %#lx+%#lx: %s (the stores fault instead)",
+			 (unsigned long)a, (unsigned long)(b - a), strerror(errno));
 }
 
 static inline uint64_t mask_from(size_t bit) { return ~(uint64_t)0 << (bit % 64); }
