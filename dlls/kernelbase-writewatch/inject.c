@@ -52,7 +52,6 @@ struct remote
 {
     BYTE                  code[64];
     struct remote_ustring name;
-    HMODULE               handle;
     WCHAR                 path[MAX_PATH];
 };
 
@@ -65,24 +64,26 @@ static BYTE *put( BYTE *c, const void *bytes, size_t len )
 }
 
 /* The APC routine, called as NTAPI func( arg1, arg2, arg3 ):
- * LdrLoadDll( NULL, NULL, &remote->name, &remote->handle ). */
+ * LdrLoadDll( NULL, NULL, &remote->name, &handle ), the handle on its stack
+ * (the remote block is sealed read+execute). */
 static void write_stub( BYTE *c, struct remote *remote, void *ldr )
 {
-    void *name = &remote->name, *handle = &remote->handle;
+    void *name = &remote->name;
 #ifdef __x86_64__
-    c = put( c, "\x48\x83\xec\x28", 4 );            /* sub $0x28,%rsp (shadow space, alignment) */
+    c = put( c, "\x48\x83\xec\x38", 4 );            /* sub $0x38,%rsp: shadow space, handle, alignment */
     c = put( c, "\x31\xc9\x31\xd2", 4 );            /* xor %ecx,%ecx; xor %edx,%edx */
     c = put( c, "\x49\xb8", 2 ); c = put( c, &name, 8 );    /* movabs name,%r8 */
-    c = put( c, "\x49\xb9", 2 ); c = put( c, &handle, 8 );  /* movabs handle,%r9 */
+    c = put( c, "\x4c\x8d\x4c\x24\x20", 5 );        /* lea 0x20(%rsp),%r9: &handle */
     c = put( c, "\x48\xb8", 2 ); c = put( c, &ldr, 8 );     /* movabs LdrLoadDll,%rax */
     c = put( c, "\xff\xd0", 2 );                    /* call *%rax */
-    c = put( c, "\x48\x83\xc4\x28\xc3", 5 );        /* add $0x28,%rsp; ret */
+    c = put( c, "\x48\x83\xc4\x38\xc3", 5 );        /* add $0x38,%rsp; ret */
 #else
-    c = put( c, "\x68", 1 ); c = put( c, &handle, 4 );      /* push handle */
+    c = put( c, "\x6a\x00\x54", 3 );                /* push 0 (handle); push %esp (its address) */
     c = put( c, "\x68", 1 ); c = put( c, &name, 4 );        /* push name */
     c = put( c, "\x6a\x00\x6a\x00", 4 );            /* push 0; push 0 */
     c = put( c, "\xb8", 1 ); c = put( c, &ldr, 4 );         /* mov LdrLoadDll,%eax */
     c = put( c, "\xff\xd0", 2 );                    /* call *%eax (stdcall: it pops its 4) */
+    c = put( c, "\x59", 1 );                        /* pop %ecx: the handle */
     c = put( c, "\xc2\x0c\x00", 3 );                /* ret $12: the APC's own 3 arguments */
 #endif
 }
@@ -104,6 +105,7 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
     queue_apc_fn queue_apc = (queue_apc_fn)GetProcAddress( ntdll, "NtQueueApcThread" );
     MEMORY_BASIC_INFORMATION mbi;
     struct remote local, *remote;
+    DWORD old;
 
     if (!ldr || !queue_apc)
     {
@@ -135,10 +137,16 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
     local.name.length = lstrlenW( local.path ) * sizeof(WCHAR);
     local.name.maximum_length = sizeof(local.path);
     local.name.buffer = remote->path;
-    local.handle = NULL;
     if (!WriteProcessMemory( process, remote, &local, sizeof(local), NULL ))
     {
         *why = "cannot write into the new process";
+        VirtualFreeEx( process, remote, 0, MEM_RELEASE );
+        return FALSE;
+    }
+    /* Never writable again: the stub and what it points at only run and are read. */
+    if (!VirtualProtectEx( process, remote, sizeof(local), PAGE_EXECUTE_READ, &old ))
+    {
+        *why = "cannot seal the stub in the new process";
         VirtualFreeEx( process, remote, 0, MEM_RELEASE );
         return FALSE;
     }

@@ -33,6 +33,7 @@ WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 #define INJECT_THREAD_ACCESS  (THREAD_SET_CONTEXT | THREAD_SUSPEND_RESUME | THREAD_QUERY_INFORMATION)
 
 static WCHAR own_dir[MAX_PATH];   /* this DLL's directory, with the trailing backslash */
+static BOOL test_inject_fails;    /* WRITEWATCH_TEST_INJECT_FAIL: tests/win32's inject-fails mode */
 
 static NTSTATUS (WINAPI *orig_NtCreateUserProcess)( HANDLE *, HANDLE *, ACCESS_MASK, ACCESS_MASK,
                                                     OBJECT_ATTRIBUTES *, OBJECT_ATTRIBUTES *, ULONG, ULONG,
@@ -65,6 +66,7 @@ static NTSTATUS WINAPI ww_NtCreateUserProcess( HANDLE *process, HANDLE *thread, 
 {
     const char *why;
     NTSTATUS status;
+    BOOL injected;
     DWORD error;
 
     /* The other size's ww-launch.exe --inject, started by inject.c on this thread. */
@@ -79,7 +81,13 @@ static NTSTATUS WINAPI ww_NtCreateUserProcess( HANDLE *process, HANDLE *thread, 
     if (status) return status;
 
     error = GetLastError();   /* we sit under kernelbase: leave its last error alone */
-    if (ww_inject( *process, *thread, own_dir, &why ))
+    if (test_inject_fails)
+    {
+        why = "WRITEWATCH_TEST_INJECT_FAIL is set (a test of this path)";
+        injected = FALSE;
+    }
+    else injected = ww_inject( *process, *thread, own_dir, &why );
+    if (injected)
         TRACE( "process %04lx (%s): kernelbase-writewatch queued%s\n", GetProcessId( *process ),
                image_name( params ),
                thread_flags & THREAD_CREATE_FLAGS_CREATE_SUSPENDED ? ", its creator resumes it" : ", resumed" );
@@ -109,6 +117,7 @@ BOOL install_process_hook( HMODULE ntdll, HINSTANCE instance )
         return FALSE;
     }
     p[1] = 0;
+    test_inject_fails = GetEnvironmentVariableW( L"WRITEWATCH_TEST_INJECT_FAIL", NULL, 0 ) > 0;
     if (install_hooks( ntdll, process_hooks, ARRAY_SIZE(process_hooks) ) != ARRAY_SIZE(process_hooks))
     {
         WARN( "NtCreateUserProcess not hooked: processes started here run with Wine's own write watch\n" );
