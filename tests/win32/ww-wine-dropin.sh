@@ -15,7 +15,7 @@ ok() {  # ok STATUS NAME [DETAIL]: STATUS 0 is a pass
 }
 export WINEDEBUG=-all
 
-echo "1..9"
+echo "1..11"
 
 v1=$("$WINE" --version 2>&1); v2=$("$WW_WINE" --version 2>&1)
 [ "$v1" = "$v2" ]; ok $? "--version goes to wine" "wine: $v1, ww-wine: $v2"
@@ -34,6 +34,13 @@ ok $r "standard error passes through" "got '$out'"
 out=$(WW_DROPIN_VAR=from-unix "$WW_WINE" cmd /c "echo %WW_DROPIN_VAR%" | tr -d '\r')
 case $out in *from-unix*) r=0 ;; *) r=1 ;; esac
 ok $r "the environment passes through" "got '$out'"
+
+# Programs wine finds by name: the same result as under wine.
+o1=$("$WINE" winecfg /v 2>&1 | tr -d '\r'); o2=$("$WW_WINE" winecfg /v 2>&1 | tr -d '\r')
+[ -n "$o1" ] && [ "$o1" = "$o2" ]; ok $? "winecfg /v: as under wine" "wine: '$o1', ww-wine: '$o2'"
+"$WINE" msiexec /i does-not-exist.msi /qn > /dev/null 2>&1; r1=$?
+"$WW_WINE" msiexec /i does-not-exist.msi /qn > /dev/null 2>&1; r2=$?
+[ $r1 -eq $r2 ]; ok $? "msiexec /i (a missing package): the same exit status as under wine" "wine $r1, ww-wine $r2"
 
 # A program given as an absolute Unix path, a relative one, a DOS path.
 served() { grep -q "^# ww-basic: .*served by libwritewatch" "$1"; }
