@@ -386,6 +386,10 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 
     if (reason != DLL_PROCESS_ATTACH) return TRUE;
     DisableThreadLibraryCalls( instance );
+    ntdll = GetModuleHandleW( L"ntdll.dll" );
+    /* First, whatever this process decides for itself: each process of
+     * the tree makes its own checks below (and says so in its trace). */
+    install_process_hook( ntdll, instance );
 
     if (!(unix_call = find_unix_call( &how )))
     {
@@ -408,7 +412,6 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
     if (!wine_tracks_by_mprotect()) return TRUE;
 
-    ntdll = GetModuleHandleW( L"ntdll.dll" );
     n = install_hooks( ntdll, base_hooks, ARRAY_SIZE(base_hooks) );
     if (n != ARRAY_SIZE(base_hooks))
     {
