@@ -64,6 +64,16 @@ static BOOL inject( HANDLE process, HANDLE thread )
                                    PAGE_EXECUTE_READWRITE )))
         return FALSE;
     memset( &local, 0xcc, sizeof(local) );
+#ifdef __i386__
+    /* PAPCFUNC and LdrLoadDll are stdcall: the stub pops its one argument. */
+    *c++ = 0x68; p = &remote->handle; memcpy( c, &p, 4 ); c += 4;  /* push $&handle */
+    *c++ = 0x68; p = &remote->name; memcpy( c, &p, 4 ); c += 4;    /* push $&name */
+    *c++ = 0x6a; *c++ = 0x00;                                      /* push $0 */
+    *c++ = 0x6a; *c++ = 0x00;                                      /* push $0 */
+    *c++ = 0xb8; memcpy( c, &ldr, 4 ); c += 4;                     /* mov $LdrLoadDll,%eax */
+    *c++ = 0xff; *c++ = 0xd0;                                      /* call *%eax */
+    *c++ = 0xc2; *c++ = 0x04; *c++ = 0x00;                         /* ret $4 */
+#else
     *c++ = 0x48; *c++ = 0x83; *c++ = 0xec; *c++ = 0x28;      /* sub $0x28,%rsp */
     *c++ = 0x31; *c++ = 0xc9;                                /* xor %ecx,%ecx */
     *c++ = 0x31; *c++ = 0xd2;                                /* xor %edx,%edx */
@@ -75,6 +85,7 @@ static BOOL inject( HANDLE process, HANDLE thread )
     *c++ = 0xff; *c++ = 0xd0;                                /* call *%rax */
     *c++ = 0x48; *c++ = 0x83; *c++ = 0xc4; *c++ = 0x28;      /* add $0x28,%rsp */
     *c++ = 0xc3;                                             /* ret */
+#endif
     memcpy( local.buffer, dll_path, sizeof(dll_path) );
     local.name.Length = wcslen( dll_path ) * sizeof(WCHAR);
     local.name.MaximumLength = sizeof(dll_path);
