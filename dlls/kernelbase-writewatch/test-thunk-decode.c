@@ -1,8 +1,9 @@
 /*
  * Native test of thunk-decode.c on the real thunks of Wine 8.0 and 10.0
  * (dumped from their ntdll.dll: NtGetWriteWatch of Debian 12's 8.0~repack-4,
- * NtAllocateVirtualMemory of Debian 13's 10.0~repack-6; i386: Debian 12's
- * 8.0~repack-4 i386-windows/ntdll.dll) and on forms that must be left alone.
+ * NtAllocateVirtualMemory of Debian 13's 10.0~repack-6; i386: the
+ * i386-windows/ntdll.dll of Debian 12's wine32 8.0~repack-4 and Debian 13's
+ * 10.0~repack-6) and on forms that must be left alone.
  * Both decoders are plain byte readers: each runs here whatever the host.
  *
  * This library is free software; you can redistribute it and/or
@@ -72,6 +73,8 @@ int main( void )
         { 0xb8, 0x4a, 0x00, 0x00, 0x00, 0xba, 0x20, 0xc6, 0xc0, 0x7b, 0xff, 0xd2, 0xc2, 0x1c, 0x00, 0x90 };
     static const unsigned char i386_wine80_alloc[] = /* NtAllocateVirtualMemory, Wine 8.0 i386 */
         { 0xb8, 0x0b, 0x00, 0x00, 0x00, 0xba, 0x20, 0xc6, 0xc0, 0x7b, 0xff, 0xd2, 0xc2, 0x18, 0x00, 0x90 };
+    static const unsigned char i386_wine100_gww[] =  /* NtGetWriteWatch, Wine 10.0 i386 */
+        { 0xb8, 0x51, 0x00, 0x00, 0x00, 0xba, 0x50, 0xcd, 0xc0, 0x7b, 0xff, 0xd2, 0xc2, 0x1c, 0x00, 0x90 };
     static const unsigned char i386_fastcall[] =     /* Windows' form: call *(%edx) */
         { 0xb8, 0x4a, 0x00, 0x00, 0x00, 0xba, 0x00, 0x03, 0xfe, 0x7f, 0xff, 0x12, 0xc2, 0x1c, 0x00 };
     static const unsigned char i386_relcall[] =      /* call rel32: a copy would call elsewhere */
@@ -95,6 +98,7 @@ int main( void )
 
     expect_i386( "i386-wine-8.0-NtGetWriteWatch", i386_wine80_gww, sizeof(i386_wine80_gww), 15 );
     expect_i386( "i386-wine-8.0-NtAllocateVirtualMemory", i386_wine80_alloc, sizeof(i386_wine80_alloc), 15 );
+    expect_i386( "i386-wine-10.0-NtGetWriteWatch", i386_wine100_gww, sizeof(i386_wine100_gww), 15 );
     expect_i386( "i386-call-through-pointer-form", i386_fastcall, sizeof(i386_fastcall), 15 );
     expect_i386( "i386-rel32-call-refused", i386_relcall, sizeof(i386_relcall), 0 );
     expect_i386( "i386-already-patched-refused", i386_patched, sizeof(i386_patched), 0 );
