@@ -10,8 +10,8 @@
  * verbatim copy of the whole thunk is the callable original.
  *
  * Wine's i386 ntdll (wine32) exports each one as "mov $N,%eax;
- * mov $dispatcher,%edx; call *%edx; ret $args" (Wine 8.0, 16-byte aligned):
- * the 5-byte "mov $N,%eax" is replaced by "jmp rel32" straight to our
+ * mov $dispatcher,%edx; call *%edx; ret $args" (Wine 8.0 and 10.0, 16-byte
+ * aligned): the 5-byte "mov $N,%eax" is replaced by "jmp rel32" straight to our
  * function (any address is in reach in 32 bits), bytes 5..7 written back
  * unchanged in the same 8-byte store; a verbatim copy is again the
  * original, since the thunk uses absolute addresses only.
