@@ -272,6 +272,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
 {
     struct ww_region_params region;
     struct ww_get_params params;
+    ww_u64 entries;    /* *count is a ULONG_PTR: 4 bytes in a 32-bit process */
     NTSTATUS status;
 
     if (!is_current_process( process ) || !find_region( base, &region ))
@@ -289,12 +290,17 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     params.size = size;
     params.reset = flags & WRITE_WATCH_FLAG_RESET;
     params.addresses = addresses;
-    params.count = (unsigned long long *)count;
+    entries = *count;
+    params.count = &entries;
     status = UNIX_CALL( get, &params );
     if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
-    TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : *count );
-    if (!status) *granularity = 0x1000;
+    TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : (ULONG_PTR)entries );
+    if (!status)
+    {
+        *count = entries;
+        *granularity = 0x1000;
+    }
     return status;
 }
 
