@@ -237,6 +237,15 @@ static BOOL inject_other_arch( HANDLE process, HANDLE thread, USHORT machine, co
     return !code;
 }
 
+/* The 32-bit side is built but has not run on a test machine (README.md,
+ * Limits): a 32-bit process gets it only when asked for. */
+static BOOL i386_opted_in(void)
+{
+    WCHAR value[4];
+
+    return GetEnvironmentVariableW( L"WRITEWATCH_I386", value, ARRAYSIZE(value) ) == 1 && value[0] == '1';
+}
+
 BOOL ww_inject( HANDLE process, HANDLE thread, const WCHAR *own_dir, const char **why )
 {
     USHORT machine = process_machine( process );
@@ -244,6 +253,11 @@ BOOL ww_inject( HANDLE process, HANDLE thread, const WCHAR *own_dir, const char 
     if (!machine)
     {
         *why = "cannot tell the new process's architecture";
+        return FALSE;
+    }
+    if (machine == IMAGE_FILE_MACHINE_I386 && !i386_opted_in())
+    {
+        *why = "a 32-bit process gets it only with WRITEWATCH_I386=1 (the 32-bit side has not run on a test machine yet)";
         return FALSE;
     }
     if (machine == OWN_MACHINE) return ww_inject_same_arch( process, thread, own_dir, why );

@@ -22,7 +22,8 @@
  * directory of this architecture's files (ending in a backslash).  A child
  * of the other size is handed to that size's ww-launch.exe --inject.
  * Returns FALSE with *why set (static text) when the process will run
- * without the DLL; the thread's suspend count is never changed. */
+ * without the DLL (also a 32-bit process without WRITEWATCH_I386=1); the
+ * thread's suspend count is never changed. */
 BOOL ww_inject( HANDLE process, HANDLE thread, const WCHAR *own_dir, const char **why );
 
 /* The same-size part, for ww-launch --inject: process and thread of this

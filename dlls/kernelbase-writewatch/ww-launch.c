@@ -144,12 +144,10 @@ int main( void )
             return 127;
         }
     }
+    /* As the DLL does for the processes it starts: without the shim, said. */
     if (!ww_inject( pi.hProcess, pi.hThread, own_dir, &why ))
-    {
-        fprintf( stderr, "ww-launch: cannot load %ls into %ls: %s\n", WW_DLL_NAME, line, why );
-        TerminateProcess( pi.hProcess, 127 );
-        return 127;
-    }
+        fprintf( stderr, "ww-launch: %ls runs with Wine's own write watch: cannot load %ls: %s\n",
+                 line, WW_DLL_NAME, why );
     ResumeThread( pi.hThread );
     WaitForSingleObject( pi.hProcess, INFINITE );
     GetExitCodeProcess( pi.hProcess, &code );
