@@ -79,11 +79,13 @@ static int walk_query(int fd, uintptr_t start, uintptr_t end, ww_vma_fn fn, void
 /* One line of /proc/self/maps: "start-end rwxp offset maj:min inode path". */
 static bool parse_line(const char *line, struct ww_vma *v)
 {
-	unsigned long a, b, off, ino;
+	/* Offsets and inode numbers are 64-bit even in a 32-bit process. */
+	unsigned long long off, ino;
+	unsigned long a, b;
 	unsigned maj, min;
 	char perms[5];
 
-	if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu", &a, &b, perms, &off, &maj, &min, &ino) != 7)
+	if (sscanf(line, "%lx-%lx %4s %llx %x:%x %llu", &a, &b, perms, &off, &maj, &min, &ino) != 7)
 		return false;
 	*v = (struct ww_vma){
 		.start = a, .end = b, .mapped = true,

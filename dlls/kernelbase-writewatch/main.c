@@ -339,6 +339,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
                                            void **addresses, ULONG_PTR *count, ULONG *granularity )
 {
     struct ww_get_params params;
+    ww_u64 entries;    /* *count is a ULONG_PTR: 4 bytes in a 32-bit process */
     NTSTATUS status;
 
     /* No region lookup here: the get itself says NOT_MAPPED_VIEW. */
@@ -366,12 +367,17 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     params.size = size;
     params.reset = flags & WRITE_WATCH_FLAG_RESET;
     params.addresses = addresses;
-    params.count = (unsigned long long *)count;
+    entries = *count;
+    params.count = &entries;
     status = UNIX_CALL( get, &params );
     if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
-    TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : *count );
-    if (!status) *granularity = 0x1000;
+    TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : (ULONG_PTR)entries );
+    if (!status)
+    {
+        *count = entries;
+        *granularity = 0x1000;
+    }
     return status;
 }
 
@@ -462,6 +468,10 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 
     if (reason != DLL_PROCESS_ATTACH) return TRUE;
     DisableThreadLibraryCalls( instance );
+    ntdll = GetModuleHandleW( L"ntdll.dll" );
+    /* First, whatever this process decides for itself: each process of
+     * the tree makes its own checks below (and says so in its trace). */
+    install_process_hook( ntdll, instance );
 
     if (!(unix_call = find_unix_call( &how )))
     {
@@ -484,7 +494,6 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
     lstrcpynA( backend_name, params.backend, sizeof(backend_name) );
     if (!wine_tracks_by_mprotect()) return TRUE;
 
-    ntdll = GetModuleHandleW( L"ntdll.dll" );
     n = install_hooks( ntdll, base_hooks, ARRAY_SIZE(base_hooks) );
     if (n != ARRAY_SIZE(base_hooks))
     {

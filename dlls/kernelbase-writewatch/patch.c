@@ -9,6 +9,13 @@
  * "jmp *slot(%rip); xchg %ax,%ax", the slot holding our function, and a
  * verbatim copy of the whole thunk is the callable original.
  *
+ * Wine's i386 ntdll (wine32) exports each one as "mov $N,%eax;
+ * mov $dispatcher,%edx; call *%edx; ret $args" (Wine 8.0 and 10.0, 16-byte
+ * aligned): the 5-byte "mov $N,%eax" is replaced by "jmp rel32" straight to our
+ * function (any address is in reach in 32 bits), bytes 5..7 written back
+ * unchanged in the same 8-byte store; a verbatim copy is again the
+ * original, since the thunk uses absolute addresses only.
+ *
  * The thunk is recognised by structure, not by one version's bytes
  * (thunk-decode.c); anything else is left alone, with a WARN showing its
  * bytes.
@@ -39,6 +46,8 @@ static const char *dump_bytes( const BYTE *p )
 
 /* The slot page: jump slots in the first half, thunk copies in the second. */
 #define MAX_HOOKS (0x800 / WW_THUNK_MAX)
+
+#ifdef __x86_64__
 
 #define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
 
@@ -72,6 +81,45 @@ static void **alloc_slots_near( BYTE *target )
     return NULL;
 }
 
+/* The 8 bytes that replace the thunk's head: jmp *slot(%rip); xchg %ax,%ax.
+ * FALSE when the slot is out of rel32 reach. */
+static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[8] )
+{
+    LONG64 disp = (BYTE *)slot - (entry + 6);
+
+    if (disp != (LONG)disp) return FALSE;
+    *slot = hook;
+    code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
+    memcpy( code + 2, &disp, 4 );
+    code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
+    return TRUE;
+}
+
+#elif defined(__i386__)
+
+/* No reach limit in 32 bits: the page only holds the thunk copies. */
+static void **alloc_slots_near( BYTE *target )
+{
+    return VirtualAlloc( NULL, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE );
+}
+
+/* The 8 bytes that replace the thunk's head: jmp rel32 to the hook over
+ * "mov $N,%eax", then bytes 5..7 as they are (the start of the next
+ * instruction, never run again from here, but other threads may be in it). */
+static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[8] )
+{
+    LONG rel = (BYTE *)hook - (entry + 5);
+
+    code[0] = 0xe9;                           /* jmp rel32 */
+    memcpy( code + 1, &rel, 4 );
+    memcpy( code + 5, entry + 5, 3 );
+    return TRUE;
+}
+
+#else
+#error "syscall thunk patching: x86_64 and i386 only"
+#endif
+
 /* Patch every hook whose target is a syscall thunk; returns how many.
  * A hook not installed keeps *orig NULL. */
 unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int count )
@@ -85,7 +133,6 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
     {
         BYTE *entry = (BYTE *)GetProcAddress( module, hooks[i].name );
         unsigned int len;
-        LONG64 disp;
         BYTE code[8];
 
         *hooks[i].orig = NULL;
@@ -111,16 +158,11 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             ERR( "no memory near %p for the jump slots\n", entry );
             return done;
         }
-        disp = (BYTE *)&slots[i] - (entry + 6);
-        if (disp != (LONG)disp)
+        if (!make_jump( entry, &slots[i], hooks[i].hook, code ))
         {
             WARN( "%s at %p is out of reach of the slots at %p\n", hooks[i].name, entry, slots );
             continue;
         }
-        slots[i] = hooks[i].hook;
-        code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
-        memcpy( code + 2, &disp, 4 );
-        code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
         memcpy( (BYTE *)slots + 0x800 + i * WW_THUNK_MAX, entry, len );
         *hooks[i].orig = (BYTE *)slots + 0x800 + i * WW_THUNK_MAX;
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))

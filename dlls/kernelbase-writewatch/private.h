@@ -20,6 +20,10 @@ struct hook
 
 extern unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int count );
 
+/* Hook NtCreateUserProcess so that every process started from here gets
+ * this DLL too (process.c); instance is this DLL. */
+extern BOOL install_process_hook( HMODULE ntdll, HINSTANCE instance );
+
 /* The unix call entry point of the running ntdll, or NULL; how says which
  * one was found, or why none (unixcall.c). */
 typedef NTSTATUS (WINAPI *ww_unix_call_fn)( ww_unixlib_handle_t handle, unsigned int code, void *args );

@@ -1,8 +1,8 @@
 /*
- * kernelbase-writewatch: recognise ntdll's x86_64 syscall thunks by their
+ * kernelbase-writewatch: recognise ntdll's syscall thunks by their
  * structure, not by one Wine version's bytes.
  *
- * A thunk that can be patched starts with "mov %rcx,%r10; mov $N,%eax"
+ * x86_64: a thunk that can be patched starts with "mov %rcx,%r10; mov $N,%eax"
  * (8 bytes, two whole instructions: the bytes the jump replaces), and has
  * only instructions that mean the same at any address after them (no
  * rip-relative operand, jumps that stay inside it), so that a verbatim copy
@@ -15,6 +15,18 @@
  *   90                    nop
  *   c3                    ret (the thunk ends at a ret no jump goes past)
  *
+ * i386: a thunk that can be patched starts with "mov $N,%eax" (5 bytes, one
+ * whole instruction: the bytes the rel32 jump replaces) and then reaches
+ * the dispatcher through an absolute address, straight-line (Wine 8.0:
+ * "mov $__wine_syscall_dispatcher,%edx; call *%edx; ret $args").  Known
+ * instructions after the head:
+ *   ba imm32              mov $imm32,%edx
+ *   ff d2                 call *%edx
+ *   ff 12                 call *(%edx)   (Windows' KiFastSystemCall pointer)
+ *   90                    nop
+ *   c2 imm16, c3          ret $imm16, ret (the end, after at least one call)
+ * A call rel32 (e8), which a copy would break, or anything else: refused.
+ *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
  * License as published by the Free Software Foundation; either
@@ -22,7 +34,7 @@
  */
 #include "thunk-decode.h"
 
-unsigned int ww_syscall_thunk_length( const unsigned char *entry )
+unsigned int ww_syscall_thunk_length_x86_64( const unsigned char *entry )
 {
     unsigned int pc = 8, reach = 8;
 
@@ -44,6 +56,30 @@ unsigned int ww_syscall_thunk_length( const unsigned char *entry )
         {
             if (++pc > reach) return pc;
         }
+        else return 0;
+    }
+    return 0;
+}
+
+unsigned int ww_syscall_thunk_length_i386( const unsigned char *entry )
+{
+    unsigned int pc = 5, calls = 0;
+
+    if (entry[0] != 0xb8) return 0;
+    while (pc < WW_THUNK_MAX)
+    {
+        const unsigned char *op = entry + pc;
+
+        if (op[0] == 0xba) pc += 5;
+        else if (op[0] == 0xff && (op[1] == 0xd2 || op[1] == 0x12))
+        {
+            pc += 2;
+            calls++;
+        }
+        else if (op[0] == 0x90) pc += 1;
+        /* A ret before any call: a function returning a constant, not a thunk. */
+        else if (op[0] == 0xc2) return calls ? pc + 3 : 0;
+        else if (op[0] == 0xc3) return calls ? pc + 1 : 0;
         else return 0;
     }
     return 0;

@@ -1,7 +1,12 @@
 /*
  * kernelbase-writewatch: interface between the PE side and the unix side.
  *
- * Both sides are 64-bit (wine64), so the structures need no WoW64 thunks.
+ * The two sides are always the same size: a 64-bit PE side talks to the
+ * x86_64 unix side (wine64), a 32-bit PE side to the i386 one (wine32, a
+ * 32-bit unix process), never across, so the structures need no WoW64
+ * thunks.  Pointers are then the same size on both sides; the 64-bit
+ * fields are ww_u64, 8-byte aligned on both (mingw aligns long long to 8
+ * in structures, i386 Linux to 4 unless told), so the layouts match.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
@@ -14,6 +19,9 @@
 /* Wine 8.0 does not install wine/unixlib.h: the little we use, spelled out
  * (the same in every version: handle, call number, parameters). */
 typedef unsigned long long ww_unixlib_handle_t;
+
+/* A 64-bit field laid out the same by mingw and by i386 Linux gcc. */
+typedef unsigned long long __attribute__((aligned(8))) ww_u64;
 
 /* Status codes the unix side returns (NTSTATUS values). */
 #define WW_STATUS_SUCCESS            0x00000000
@@ -46,7 +54,7 @@ struct ww_init_params
 struct ww_range_params
 {
     void              *base;
-    unsigned long long size;
+    ww_u64             size;
     unsigned int       flags;   /* watch: 1 = reserve only (pages not committed) */
     unsigned int       prot;    /* PROT_* for watch / commit */
 };
@@ -54,17 +62,17 @@ struct ww_range_params
 struct ww_get_params
 {
     void              *base;
-    unsigned long long size;
+    ww_u64             size;
     unsigned int       reset;   /* WRITE_WATCH_FLAG_RESET */
     void             **addresses;
-    unsigned long long *count;  /* in: capacity, out: entries */
+    ww_u64            *count;   /* in: capacity, out: entries */
 };
 
 struct ww_region_params
 {
     const void        *addr;    /* in */
     void              *base;    /* out */
-    unsigned long long size;    /* out */
+    ww_u64             size;    /* out */
 };
 
 /* How Wine tracks a write-watch region it made (wine-tracking.c). */
@@ -79,9 +87,17 @@ enum ww_wine_tracking
 struct ww_tracking_params
 {
     void              *base;      /* in: committed MEM_WRITE_WATCH region, never written */
-    unsigned long long size;
+    ww_u64             size;
     int                tracking;  /* out: enum ww_wine_tracking */
     char               why[224];  /* out: the evidence */
 };
+
+/* The layout both sides must agree on, checked on each side's compiler. */
+#define WW_LAYOUT_CHECK( name, cond ) typedef char ww_layout_##name[(cond) ? 1 : -1]
+WW_LAYOUT_CHECK( u64_align, __alignof__(ww_u64) == 8 );
+WW_LAYOUT_CHECK( range_size, __builtin_offsetof( struct ww_range_params, size ) == 8 );
+WW_LAYOUT_CHECK( range_sizeof, sizeof(struct ww_range_params) == 24 );
+WW_LAYOUT_CHECK( get_count, __builtin_offsetof( struct ww_get_params, count ) == 16 + 2 * sizeof(void *) );
+WW_LAYOUT_CHECK( region_size, __builtin_offsetof( struct ww_region_params, size ) == 8 * ((2 * sizeof(void *) + 7) / 8) );
 
 #endif /* __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H */

@@ -2,15 +2,15 @@
  * ww-launch: run a program with kernelbase-writewatch.dll loaded before its
  * entry point.  Used by ww-wine; a plain mingw-w64 console program.
  *
- * The child is created suspended and gets one user APC that calls
- * LdrLoadDll on kernelbase-writewatch.dll (found next to ww-launch.exe).  Wine (like Windows) delivers APCs
- * queued to the initial thread at the end of process initialisation, after
- * the static imports are resolved and before the entry point runs, so the
- * DLL patches kernelbase before the program's first instruction.  ntdll is
- * mapped at the same address in every process, so LdrLoadDll's address here
- * is valid in the child.
+ * The program is created suspended and the DLL is loaded into it before its
+ * entry point (inject.c); the DLL then does the same for every process the
+ * program starts.  The program is given as to wine: a Unix or DOS path, or
+ * a name CreateProcess finds (cmd, start, msiexec, winecfg...); what is not
+ * an executable goes to start.exe /exec, as wine does.
  *
  * Usage: ww-launch PROGRAM [ARGS...]   (exit code: the program's)
+ *        ww-launch --inject PID TID    (inject.c: a process of our size,
+ *                                       created suspended by the other size)
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
@@ -18,13 +18,13 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 #include <windows.h>
-#include <winternl.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
-static const WCHAR dll_name[] = L"kernelbase-writewatch.dll";
-static WCHAR dll_path[MAX_PATH];
+#include "inject.h"
+
+static WCHAR own_dir[MAX_PATH];
 
 /* Skip one command-line argument the way the C runtime splits them. */
 static WCHAR *skip_arg( WCHAR *p, WCHAR **start, WCHAR **end )
@@ -42,73 +42,30 @@ static WCHAR *skip_arg( WCHAR *p, WCHAR **start, WCHAR **end )
     return p;
 }
 
-/* The remote part: a stub calling LdrLoadDll( NULL, NULL, &name, &handle ),
- * then the UNICODE_STRING, the handle and the name it uses. */
-struct remote
+/* ww-launch --inject PID TID: the other size's launcher or DLL created the
+ * process suspended and hands it to us (inject.c). */
+static int inject_by_id( DWORD pid, DWORD tid )
 {
-    BYTE           code[64];
-    UNICODE_STRING name;
-    HMODULE        handle;
-    WCHAR          buffer[MAX_PATH];
-};
+    HANDLE process = OpenProcess( PROCESS_VM_OPERATION | PROCESS_VM_READ | PROCESS_VM_WRITE |
+                                  PROCESS_QUERY_INFORMATION, FALSE, pid );
+    HANDLE thread = OpenThread( THREAD_SET_CONTEXT | THREAD_QUERY_INFORMATION, FALSE, tid );
+    const char *why = "cannot open the process or its thread";
 
-static BOOL inject( HANDLE process, HANDLE thread )
-{
-    void *ldr = GetProcAddress( GetModuleHandleW( L"ntdll.dll" ), "LdrLoadDll" );
-    struct remote local, *remote;
-    BYTE *c = local.code;
-    void *p;
-
-    if (!ldr) return FALSE;
-    if (!(remote = VirtualAllocEx( process, NULL, sizeof(local), MEM_RESERVE | MEM_COMMIT,
-                                   PAGE_EXECUTE_READWRITE )))
-        return FALSE;
-    memset( &local, 0xcc, sizeof(local) );
-    *c++ = 0x48; *c++ = 0x83; *c++ = 0xec; *c++ = 0x28;      /* sub $0x28,%rsp */
-    *c++ = 0x31; *c++ = 0xc9;                                /* xor %ecx,%ecx */
-    *c++ = 0x31; *c++ = 0xd2;                                /* xor %edx,%edx */
-    *c++ = 0x49; *c++ = 0xb8; p = &remote->name;             /* movabs &name,%r8 */
-    memcpy( c, &p, 8 ); c += 8;
-    *c++ = 0x49; *c++ = 0xb9; p = &remote->handle;           /* movabs &handle,%r9 */
-    memcpy( c, &p, 8 ); c += 8;
-    *c++ = 0x48; *c++ = 0xb8; memcpy( c, &ldr, 8 ); c += 8;  /* movabs LdrLoadDll,%rax */
-    *c++ = 0xff; *c++ = 0xd0;                                /* call *%rax */
-    *c++ = 0x48; *c++ = 0x83; *c++ = 0xc4; *c++ = 0x28;      /* add $0x28,%rsp */
-    *c++ = 0xc3;                                             /* ret */
-    memcpy( local.buffer, dll_path, sizeof(dll_path) );
-    local.name.Length = wcslen( dll_path ) * sizeof(WCHAR);
-    local.name.MaximumLength = sizeof(dll_path);
-    local.name.Buffer = remote->buffer;
-    local.handle = NULL;
-    if (!WriteProcessMemory( process, remote, &local, sizeof(local), NULL )) return FALSE;
-    FlushInstructionCache( process, remote, sizeof(local) );
-    return QueueUserAPC( (PAPCFUNC)remote->code, thread, 0 );
+    if (process && thread && ww_inject_same_arch( process, thread, own_dir, &why )) return 0;
+    fprintf( stderr, "ww-launch: cannot load %ls into process %04lx: %s\n", WW_DLL_NAME, pid, why );
+    return 1;
 }
 
-int main( void )
+/* The command line to start: the program (a Unix path made a DOS one, as
+ * wine does; anything else as given, which CreateProcess searches as wine's
+ * loader does: cmd, start, msiexec, winecfg...), then the rest verbatim. */
+static WCHAR *program_line( WCHAR *start, WCHAR *end, const WCHAR *rest, const WCHAR *prefix )
 {
     WCHAR *(CDECL *to_dos)( const char * ) =
         (void *)GetProcAddress( GetModuleHandleW( L"kernel32.dll" ), "wine_get_dos_file_name" );
-    WCHAR *cmd = GetCommandLineW(), *start, *end, *rest, *dos = NULL, *line, *p;
-    STARTUPINFOW si = { sizeof(si) };
-    PROCESS_INFORMATION pi;
-    DWORD code;
+    WCHAR *dos = NULL, *line;
     size_t len;
 
-    /* The DLL sits next to us.  By full path: Wine 8.0 loads a builtin by
-     * bare name only if the prefix has its placeholder in system32. */
-    if (!GetModuleFileNameW( NULL, dll_path, MAX_PATH - ARRAYSIZE(dll_name) )) return 127;
-    if ((p = wcsrchr( dll_path, '\\' ))) p[1] = 0;
-    wcscat( dll_path, dll_name );
-
-    skip_arg( cmd, &start, &end );            /* ourselves */
-    rest = skip_arg( end, &start, &end );     /* the program */
-    if (start == end)
-    {
-        fprintf( stderr, "usage: ww-launch PROGRAM [ARGS...]\n" );
-        return 2;
-    }
-    /* wine passes Unix paths through verbatim: give CreateProcess a DOS one. */
     if (end - start > 2 && start[0] == '"' && end[-1] == '"')
     {
         start++;
@@ -121,34 +78,76 @@ int main( void )
         unix_path[n] = 0;
         dos = to_dos( unix_path );
     }
-    len = (dos ? wcslen( dos ) : (size_t)(end - start)) + 2 + wcslen( rest ) + 1;
+    len = wcslen( prefix ) + (dos ? wcslen( dos ) : (size_t)(end - start)) + 2 + wcslen( rest ) + 1;
     line = HeapAlloc( GetProcessHeap(), 0, len * sizeof(WCHAR) );
-    if (dos)
-    {
-        wcscpy( line, L"\"" );
-        wcscat( line, dos );
-        wcscat( line, L"\"" );
-    }
+    wcscpy( line, prefix );
+    wcscat( line, L"\"" );
+    if (dos) wcscat( line, dos );
     else
     {
-        line[0] = '"';
-        memcpy( line + 1, start, (end - start) * sizeof(WCHAR) );
-        line[end - start + 1] = '"';
-        line[end - start + 2] = 0;
+        size_t at = wcslen( line );
+        memcpy( line + at, start, (end - start) * sizeof(WCHAR) );
+        line[at + (end - start)] = 0;
     }
+    wcscat( line, L"\"" );
     wcscat( line, rest );
+    return line;
+}
 
+int main( void )
+{
+    WCHAR *cmd = GetCommandLineW(), *start, *end, *rest, *line, *p;
+    STARTUPINFOW si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+    const char *why;
+    DWORD code;
+
+    /* Our files sit next to us (one directory per size: inject.c). */
+    if (!GetModuleFileNameW( NULL, own_dir, MAX_PATH )) return 127;
+    if ((p = wcsrchr( own_dir, '\\' ))) p[1] = 0;
+
+    skip_arg( cmd, &start, &end );            /* ourselves */
+    rest = skip_arg( end, &start, &end );     /* the program */
+    if (start == end)
+    {
+        fprintf( stderr, "usage: ww-launch PROGRAM [ARGS...]\n" );
+        return 2;
+    }
+    if (end - start == 8 && !wcsncmp( start, L"--inject", 8 ))
+    {
+        WCHAR *pid_end, *tid_end;
+        DWORD pid = wcstoul( rest, &pid_end, 10 ), tid = wcstoul( pid_end, &tid_end, 10 );
+        if (pid_end == rest || tid_end == pid_end)
+        {
+            fprintf( stderr, "usage: ww-launch --inject PID TID\n" );
+            return 2;
+        }
+        return inject_by_id( pid, tid );
+    }
+
+    line = program_line( start, end, rest, L"" );
     if (!CreateProcessW( NULL, line, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi ))
     {
-        fprintf( stderr, "ww-launch: cannot start %ls: error %lu\n", line, GetLastError() );
-        return 127;
+        DWORD error = GetLastError();
+        /* Not an executable (a document, a .msi): wine hands those to
+         * start.exe /exec, and so do we; start.exe's children get the DLL
+         * through its process hook. */
+        if (error != ERROR_BAD_EXE_FORMAT)
+        {
+            fprintf( stderr, "ww-launch: cannot start %ls: error %lu\n", line, error );
+            return 127;
+        }
+        line = program_line( start, end, rest, L"start.exe /exec " );
+        if (!CreateProcessW( NULL, line, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi ))
+        {
+            fprintf( stderr, "ww-launch: cannot start %ls: error %lu\n", line, GetLastError() );
+            return 127;
+        }
     }
-    if (!inject( pi.hProcess, pi.hThread ))
-    {
-        fprintf( stderr, "ww-launch: cannot inject %ls: error %lu\n", dll_name, GetLastError() );
-        TerminateProcess( pi.hProcess, 127 );
-        return 127;
-    }
+    /* As the DLL does for the processes it starts: without the shim, said. */
+    if (!ww_inject( pi.hProcess, pi.hThread, own_dir, &why ))
+        fprintf( stderr, "ww-launch: %ls runs with Wine's own write watch: cannot load %ls: %s\n",
+                 line, WW_DLL_NAME, why );
     ResumeThread( pi.hThread );
     WaitForSingleObject( pi.hProcess, INFINITE );
     GetExitCodeProcess( pi.hProcess, &code );

@@ -12,6 +12,12 @@
 
 #include "common.h"
 
+#if SIZE_MAX > 0xffffffffu
+#define BEYOND_ADDRESS_SPACE ((size_t)1 << 48)
+#else
+#define BEYOND_ADDRESS_SPACE ((size_t)0xfff00000)
+#endif
+
 #define FAILED ((uint32_t)-1)
 #define SIZE 0x10000
 
@@ -232,8 +238,9 @@ static void virtualalloc_flags(void)
 	}
 	EXPECT_FALSE(ww_VirtualAlloc(NULL, P, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH,
 				     WW_PAGE_READWRITE | WW_PAGE_GUARD), WW_ERROR_INVALID_PARAMETER);
-	/* More than the address space: ERROR_NOT_ENOUGH_MEMORY. */
-	EXPECT_FALSE(ww_VirtualAlloc(NULL, (size_t)1 << 48, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH,
+	/* More than the address space: ERROR_NOT_ENOUGH_MEMORY (a 32-bit
+	 * process has 4 GiB at most, its program and libraries mapped in it). */
+	EXPECT_FALSE(ww_VirtualAlloc(NULL, BEYOND_ADDRESS_SPACE, WW_MEM_RESERVE | WW_MEM_WRITE_WATCH,
 				     WW_PAGE_READWRITE), WW_ERROR_NOT_ENOUGH_MEMORY);
 	EXPECT_FALSE(ww_VirtualAlloc(NULL, SIZE_MAX, WW_MEM_RESERVE, WW_PAGE_READWRITE),
 		     WW_ERROR_NOT_ENOUGH_MEMORY);

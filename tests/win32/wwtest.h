@@ -29,6 +29,11 @@ static void test_init( const char *prog )
     HMODULE shim = GetModuleHandleA( "kernelbase-writewatch.dll" );
     const char *(CDECL *backend)(void) = shim ? (void *)GetProcAddress( shim, "ww_backend" ) : NULL;
 
+    /* ShellExecute and start.exe give a program no inherited standard
+     * handles: ww-driver then reads its lines from this file. */
+    if (getenv( "WWTEST_OUTPUT" ) && *getenv( "WWTEST_OUTPUT" ) &&
+        !freopen( getenv( "WWTEST_OUTPUT" ), "w", stdout ))
+        exit( 3 );
     setvbuf( stdout, NULL, _IONBF, 0 );
     wine_version = get_version ? get_version() : NULL;
     shim_backend = backend ? backend() : NULL;
