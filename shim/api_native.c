@@ -108,7 +108,10 @@ static int region_start(struct ww_region *r)
  * atomic loads): store it the same way, never with memset. */
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
+	ww_lazy_prefault(r->committed, r->map_bytes, first / 8, (last - 1) / 8 - first / 8 + 1);
+	ww_lazy_prefault(r->prot, r->prot_bytes, first, last - first);
 	ww_bits_set(r->committed, first, last);
+	r->committed_any = true;
 	ww_region_set_prot(r, first, last, NULL, prot);
 }
 
@@ -132,8 +135,10 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	ops = (flags & WW_ALLOC_NO_WATCH) ? &plain_ops : ww_backend_ops_for(ww_current_backend());
 
 	/* Reserved pages are PROT_NONE and unbacked; NORESERVE so that a
-	 * 64 GiB reservation does not count against overcommit. */
-	base = ww_sys_mmap((void *)hint, end - start, PROT_NONE,
+	 * 64 GiB reservation does not count against overcommit.  Committed
+	 * at once: mapped with prot (no mprotect after); nobody can write
+	 * to the range before the backend attaches, its address is ours. */
+	base = ww_sys_mmap((void *)hint, end - start, (flags & WW_ALLOC_COMMIT) ? prot : PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (hint ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 	if (base == MAP_FAILED)
 		return errno == EEXIST ? -EEXIST : -ENOMEM;
@@ -149,13 +154,8 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	r->owned = true;
 	r->watched = !(flags & WW_ALLOC_NO_WATCH);
 	r->ops = ops;
-	if (flags & WW_ALLOC_COMMIT) {
+	if (flags & WW_ALLOC_COMMIT)
 		mark_committed(r, 0, r->npages, prot);
-		if (ww_sys_mprotect(base, r->size, prot) < 0) {
-			ret = -errno;
-			goto fail;
-		}
-	}
 	ret = region_start(r);
 	if (ret)
 		goto fail;
@@ -448,8 +448,11 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	}
 	/* Unmapped or moved away behind our back (munmap, mremap): the table
 	 * cannot know, the kernel can.  msync(MS_ASYNC) only checks that the
-	 * range is mapped (ENOMEM on a hole). */
-	if (ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
+	 * range is mapped (ENOMEM on a hole).  Not for external regions: their
+	 * owner maps them, tells us of every change and unwatches before it
+	 * unmaps (WW_WATCH_EXTERNAL), so the system call per get would only
+	 * repeat what the table knows. */
+	if (!(*rp)->external && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
 		int err = errno;
 
 		ww_table_unlock();
@@ -474,8 +477,10 @@ int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t
 	struct ww_region *r, *found;
 	size_t first, last, total = 0, cap = *count;
 	bool reset = flags & WW_GET_RESET;
-	int ret = lock_watched(addr, size, &r, &first, &last);
+	int ret;
 
+	ww_init();
+	ret = lock_watched(addr, size, &r, &first, &last);
 	if (ret)
 		return ret;
 	for (;;) {

@@ -135,7 +135,10 @@ int ww_free(void *base);
  * library never mprotects, madvises, maps or unmaps it; prot is recorded
  * only.  ww_commit then means "the caller has committed these pages";
  * ww_decommit "the caller has replaced them with a fresh PROT_NONE mapping"
- * (the library registers the new mapping again).  uffd backend only:
+ * (the library registers the new mapping again).  The caller unwatches
+ * before it unmaps: ww_get and ww_reset do not ask the kernel on every call
+ * whether the range is still mapped, and a part unmapped anyway reads clean
+ * (without WW_WATCH_EXTERNAL they fail with -EFAULT).  uffd backend only:
  * -EOPNOTSUPP with any other.
  */
 #define WW_WATCH_EXTERNAL	0x2u

@@ -24,6 +24,7 @@
 #include "winbase.h"
 #include "winternl.h"
 #include "wine/debug.h"
+#include "wine/exception.h"
 #include "unixlib.h"
 #include "private.h"
 
@@ -71,9 +72,15 @@ static BOOL is_current_process( HANDLE process )
            info.UniqueProcessId == GetCurrentProcessId();
 }
 
+/* Whether addr may be in a region at all, without asking the unix side. */
+static BOOL may_be_region( const void *addr )
+{
+    return active && ReadNoFence( &live_regions ) && addr;
+}
+
 static BOOL find_region( const void *addr, struct ww_region_params *region )
 {
-    if (!active || !ReadNoFence( &live_regions ) || !addr) return FALSE;
+    if (!may_be_region( addr )) return FALSE;
     region->addr = addr;
     return !UNIX_CALL( region, region );
 }
@@ -129,6 +136,28 @@ static BOOL watch_allocation( void *base, DWORD protect )
     return TRUE;
 }
 
+/* Wine has just made [base, base+size) without MEM_WRITE_WATCH: reserved,
+ * and with MEM_COMMIT all of it committed with protect, as Wine returned it.
+ * So no VirtualQuery and one unix call: watch it committed or reserved. */
+static BOOL watch_new_allocation( void *base, SIZE_T size, ULONG type, DWORD protect )
+{
+    struct ww_range_params params;
+    NTSTATUS status;
+
+    params.base = base;
+    params.size = size;
+    params.flags = !(type & MEM_COMMIT);  /* 1: reserved only */
+    params.prot = unix_prot( protect );
+    if ((status = UNIX_CALL( watch, &params )))
+    {
+        WARN( "cannot watch %p-%p (%#lx): Wine's write watch serves it\n", base, (char *)base + size, status );
+        return FALSE;
+    }
+    InterlockedIncrement( &live_regions );
+    TRACE( "watching %p-%p with %s\n", base, (char *)base + size, backend_name );
+    return TRUE;
+}
+
 struct alloc_args
 {
     HANDLE                  process;
@@ -170,7 +199,7 @@ static NTSTATUS alloc_common( const struct alloc_args *args, alloc_fn call )
         TRACE( "(%p, %#Ix, %#lx, %#lx)\n", addr, size, args->type, args->protect );
         AcquireSRWLockExclusive( &region_lock );
         status = call( args, args->type & ~MEM_WRITE_WATCH );
-        if (!status && !watch_allocation( *args->ret, args->protect ))
+        if (!status && !watch_new_allocation( *args->ret, *args->size_ptr, args->type, args->protect ))
         {
             SIZE_T zero = 0;
             orig_NtFreeVirtualMemory( GetCurrentProcess(), args->ret, &zero, MEM_RELEASE );
@@ -264,18 +293,57 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
     return status;
 }
 
+/*
+ * Can the caller's addresses[] take count entries?  Windows probes it before
+ * anything is reset.  Here the PE side does, where a fault is an exception
+ * to catch: an atomic or-with-zero on one byte of each page needs write
+ * access and changes nothing, even with another thread writing there.  The
+ * unix side then need not ask the kernel (a process_vm_readv per call).
+ */
+static LONG CALLBACK probe_fault( EXCEPTION_POINTERS *ptrs )
+{
+    DWORD code = ptrs->ExceptionRecord->ExceptionCode;
+
+    return code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
+           EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* 0, or the status Wine's own NtGetWriteWatch gives for such a buffer:
+ * STATUS_ACCESS_VIOLATION, or STATUS_GUARD_PAGE_VIOLATION with the guard
+ * spent (never an exception raised from inside GetWriteWatch). */
+static NTSTATUS probe_buffer( void **addresses, ULONG_PTR count )
+{
+    char *p = (char *)addresses, *end;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (count > ~(ULONG_PTR)0 / sizeof(*addresses)) return STATUS_ACCESS_VIOLATION;
+    end = p + count * sizeof(*addresses);
+    if (end < p) return STATUS_ACCESS_VIOLATION;
+    __TRY
+    {
+        for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
+            __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+    }
+    __EXCEPT( probe_fault )
+    {
+        status = GetExceptionCode();
+    }
+    __ENDTRY
+    return status;
+}
+
 /* The queries are taken at the ntdll level, so that programs calling
  * NtGetWriteWatch directly are served too; kernelbase's GetWriteWatch turns
  * the status into the last error as usual. */
 static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *base, SIZE_T size,
                                            void **addresses, ULONG_PTR *count, ULONG *granularity )
 {
-    struct ww_region_params region;
     struct ww_get_params params;
     ww_u64 entries;    /* *count is a ULONG_PTR: 4 bytes in a 32-bit process */
     NTSTATUS status;
 
-    if (!is_current_process( process ) || !find_region( base, &region ))
+    /* No region lookup here: the get itself says NOT_MAPPED_VIEW. */
+    if (!may_be_region( base ) || !is_current_process( process ))
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
 
     TRACE( "(%#lx, %p, %#Ix, %p, %p(%Iu), %p)\n", flags, base, size, addresses, count,
@@ -285,6 +353,15 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     if (!*count || !size) return STATUS_INVALID_PARAMETER;
     if (flags & ~WRITE_WATCH_FLAG_RESET) return STATUS_INVALID_PARAMETER;
     if (!addresses) return STATUS_ACCESS_VIOLATION;
+    if ((status = probe_buffer( addresses, *count )))
+    {
+        struct ww_region_params region;
+
+        /* Not ours: Wine's own checks the range first. */
+        if (!find_region( base, &region ))
+            return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
+        return status;
+    }
 
     params.base = base;
     params.size = size;
@@ -293,7 +370,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     entries = *count;
     params.count = &entries;
     status = UNIX_CALL( get, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* released meanwhile */
+    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
     TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : (ULONG_PTR)entries );
     if (!status)
@@ -306,11 +383,10 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
 
 static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
-    struct ww_region_params region;
     struct ww_range_params params = { base, size };
     NTSTATUS status;
 
-    if (!is_current_process( process ) || !find_region( base, &region ))
+    if (!may_be_region( base ) || !is_current_process( process ))
         return orig_NtResetWriteWatch( process, base, size );
 
     TRACE( "(%p, %#Ix)\n", base, size );

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "writewatch.h"
+#include "internal.h"   /* ww_get_checked */
 #include "unixlib.h"
 #include "wine-tracking.h"
 
@@ -97,25 +98,34 @@ static NTSTATUS ww_unix_decommit( void *args )
     return errno_to_status( ww_decommit( params->base, params->size ));
 }
 
+/* get and reset are one unix call each: the library's lookup says whether
+ * base is ours; only a refused call asks again, to tell "not a region"
+ * (Wine's own write watch serves it) from a bad range inside one. */
+static NTSTATUS range_status( const void *base, int ret )
+{
+    if (ret == -EINVAL && ww_region_info( base, NULL, NULL, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
+    return errno_to_status( ret );
+}
+
 static NTSTATUS ww_unix_get( void *args )
 {
     struct ww_get_params *params = args;
     size_t count = *params->count;
     int ret;
 
-    if (ww_region_info( params->base, NULL, NULL, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
-    ret = ww_get( params->base, params->size, params->reset ? WW_GET_RESET : 0,
-                  params->addresses, &count );
+    /* The PE side has probed addresses[0..count) (buffer_writable) and
+     * count is ours: no kernel check of the buffers. */
+    ret = ww_get_checked( params->base, params->size, params->reset ? WW_GET_RESET : 0,
+                          params->addresses, &count );
     if (!ret) *params->count = count;
-    return errno_to_status( ret );
+    return range_status( params->base, ret );
 }
 
 static NTSTATUS ww_unix_reset( void *args )
 {
     struct ww_range_params *params = args;
 
-    if (ww_region_info( params->base, NULL, NULL, NULL )) return WW_STATUS_NOT_MAPPED_VIEW;
-    return errno_to_status( ww_reset( params->base, params->size ));
+    return range_status( params->base, ww_reset( params->base, params->size ));
 }
 
 static NTSTATUS ww_unix_region( void *args )

@@ -128,9 +128,35 @@ static void mremap_moves_region(void)
 	expect_errors_seen();
 }
 
+/* WW_WATCH_EXTERNAL: the owner unwatches before it unmaps, so the
+ * library does not check the mapping on every get; a part unmapped anyway
+ * reads clean, the rest keeps being tracked, and nothing crashes. */
+static void munmap_part_of_external_region(void)
+{
+	char *base;
+
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("WW_WATCH_EXTERNAL is the uffd backend's");
+	base = mmap(NULL, 16 * P, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(base != MAP_FAILED);
+	assert_int_equal(ww_watch(base, 16 * P, WW_WATCH_EXTERNAL, RW), 0);
+	t_touch(base, 2);
+	t_touch(base, 5);
+	t_touch(base, 12);
+	assert_int_equal(munmap(base + 4 * P, 4 * P), 0);
+	T_EXPECT(base, 16, 2, 12);
+	t_touch(base, 13);
+	T_EXPECT(base, 16, 2, 12, 13);
+	assert_int_equal(ww_reset(base, 16 * P), 0);
+	T_EXPECT_NONE(base, 16);
+	assert_int_equal(ww_unwatch(base), 0);
+	munmap(base, 16 * P);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(munmap_whole_region),
 	WW_TEST(munmap_part_of_region),
 	WW_TEST(mremap_moves_region),
+	WW_TEST(munmap_part_of_external_region),
 };
 WW_MAIN(tests)

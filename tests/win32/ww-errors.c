@@ -31,7 +31,8 @@ int main(void)
     char *p, *plain;
     ULONG_PTR count, zero = 0;
     ULONG gran;
-    void *ret;
+    DWORD old;
+    void *ret, **ro;
 
     test_init( "ww-errors" );
     p = alloc_watch( 16, MEM_COMMIT, PAGE_READWRITE );
@@ -80,6 +81,25 @@ int main(void)
                ERROR_INVALID_PARAMETER );
     count = 64;
     get_fails( "rule11-order-addresses-before-range", 0, plain, P, NULL, &count, &gran, ERROR_NOACCESS );
+
+    /* A buffer that cannot be written: nothing is reset (checked below). */
+    ro = VirtualAlloc( NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE );
+    VirtualProtect( ro, P, PAGE_READONLY, &old );
+    count = 64;
+    get_fails( "rule11-addresses-read-only", WRITE_WATCH_FLAG_RESET, p, 16 * P, ro, &count, &gran,
+               ERROR_NOACCESS );
+    count = 64;
+    get_fails( "rule11-addresses-read-only-not-write-watch", 0, plain, P, ro, &count, &gran,
+               ERROR_INVALID_PARAMETER );
+    VirtualFree( ro, 0, MEM_RELEASE );
+    /* A guard page: the call fails (which error is the system's: Wine says
+     * STATUS_GUARD_PAGE_VIOLATION), nothing is raised to the program. */
+    ro = VirtualAlloc( NULL, P, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD );
+    count = 64;
+    SetLastError( 0xdeadbeef );
+    check( GetWriteWatch( WRITE_WATCH_FLAG_RESET, p, 16 * P, ro, &count, &gran ) == ~0u &&
+           GetLastError() != 0xdeadbeef, "rule11-addresses-guard-page", "error %lu", GetLastError() );
+    VirtualFree( ro, 0, MEM_RELEASE );
 
     /* The failures above changed nothing. */
     count = 64;
