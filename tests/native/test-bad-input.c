@@ -146,7 +146,7 @@ static void unaligned_bases(void)
 	EXPECT_ERR(ww_free(t + 1), -EINVAL);
 	EXPECT_ERR(ww_free(t + P), -EINVAL);		/* aligned, but not the base */
 	EXPECT_ERR(ww_watch(t + 1, P, 0, RW), -EINVAL);
-	/* Unaligned get/reset are rounded, not errors (rule 5): t+2P+1 covers
+	/* Unaligned get/reset are rounded, not errors (rule 5 of docs/semantics.md): t+2P+1 covers
 	 * page 2 without resetting it. */
 	{
 		void *pages[8];

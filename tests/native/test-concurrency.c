@@ -127,7 +127,8 @@ static unsigned long lost_write_check(size_t region_pages, int rounds, int round
 			assert_int_equal(pthread_create(&writers[w].th, NULL, writer_main, &writers[w]), 0);
 		}
 		while (now_ms() < end) {
-			/* Mostly a full buffer, sometimes a small one (rule 8). */
+			/* Mostly a full buffer, sometimes a small one (rule 8 of
+			 * docs/semantics.md). */
 			size_t cap = (gets % 5 == 4) ? 3 : NPAGES;
 
 			count = t_get(sh.base, NPAGES * P, WW_GET_RESET, pages, cap);

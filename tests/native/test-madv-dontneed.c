@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * MADV_DONTNEED on watched pages (kernel-notes pitfall 7): the pages read
+ * MADV_DONTNEED on watched pages (docs/kernel-notes.md pitfall 7): the pages read
  * zero afterwards; a write after it is always reported (never lost).  On
  * clean pages, the uffd backend reports the whole advised range as written
  * (the kernel reads zapped private anonymous memory as WRITTEN, populated or

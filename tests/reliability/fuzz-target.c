@@ -356,7 +356,7 @@ static void op_inject(struct model *m, struct input *in, uint64_t over0)
 			} else if (m->committed[i]) {
 				/* contents may be dropped already (MADV_DONTNEED
 				 * done, mprotect failed): a dropped private page
-				 * reads written on uffd (kernel-notes pitfall 7) */
+				 * reads written on uffd (docs/kernel-notes.md pitfall 7) */
 				m->prot[i] = PROT_UNKNOWN;
 				m->written[i] = MAYBE;
 			}
