@@ -264,7 +264,10 @@ static void unknown_flags(void)
 	assert_null(addr);
 }
 
-/* Watching a range that is already a region must fail and change nothing. */
+/* Watching a range that is already a region must fail and change nothing.
+ * Regression (mprotect): the failed ww_watch used to leave the region's clean
+ * pages writable and untracked, losing writes; the overlap is now checked
+ * before anything is changed. */
 static void watch_overlapping_region(void)
 {
 	void *s = sentinel_new();

@@ -11,6 +11,10 @@
  * And whatever the child does (write, reset, free) the parent's report does
  * not change.  The child does not use cmocka: it checks, prints and exits
  * with the number of failed checks.
+ *
+ * Regression: every call in the child deadlocked ("killed by signal 14",
+ * every backend) while the child released the table rwlock its parent's
+ * thread had taken in atfork_prepare; the child now gets a fresh lock.
  */
 #include "config.h"
 

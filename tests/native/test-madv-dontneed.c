@@ -15,6 +15,9 @@
 
 #define RW (PROT_READ | PROT_WRITE)
 
+/* Regression (uffd-sync): MADV_DONTNEED zaps the ptes with their uffd-wp
+ * bits, so the next write faulted nowhere and was never reported; the
+ * backend now tracks missing faults too. */
 static void dontneed_then_write_is_reported(void)
 {
 	char *base = t_alloc(16, WW_ALLOC_COMMIT, RW);
