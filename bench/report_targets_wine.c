@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The targets of what real Windows callers pay through ww-wine (issue 12),
+ * The targets of what real Windows callers pay through ww-wine,
  * judged as ratios of rows of the same run:
  *  - per GetWriteWatch call on gc-sections: at least 2x below Wine's built-in
  *    and within 1.3x of the native library's ww_get on the same ranges; where

@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Pitfall 1 of kernel-notes: keep each call's vector at 512 entries. */
+/* Pitfall 1 of docs/kernel-notes.md (walk_end with long vectors): keep each call's vector at 512 entries. */
 #define VEC_LEN 512
 
 static int uffd = -1, pagemap = -1;

@@ -7,7 +7,7 @@
  * and the pte's uffd-wp bit goes away.  "Written" = not write-protected.
  * Get-and-reset is ONE PAGEMAP_SCAN with PM_SCAN_WP_MATCHING, atomic per
  * page, and with max_pages = the caller's capacity so that exactly the pages
- * returned are protected again (write-watch rule 8).
+ * returned are protected again (rule 8 of docs/semantics.md).
  *
  * Only committed pages are write-protected, when they are committed: reserved
  * pages would otherwise cost page tables (WP_UNPOPULATED installs markers),

@@ -14,7 +14,8 @@
  * sleeps), so a store may complete between the un-protect and the bit: the
  * two are done under us_mark_lock, and get/reset pass through that lock
  * first.  A store completed before a get started was then marked before the
- * get reads the bitmap (reliability finding F4).
+ * get reads the bitmap.  tests/reliability/soak.c found the race (one owner
+ * thread stores, then its next get must report the store).
  *
  * Over-report (documented, never a loss): two threads faulting on the same
  * clean page queue two messages, which one read(2) may return together.
@@ -459,7 +460,7 @@ static int us_attach(struct ww_region *r)
 		return err;
 	}
 	/* committed pages only: write-protecting a whole 64 GiB reservation
-	 * would allocate its page tables (pitfall 9); commit does the rest */
+	 * would allocate its page tables (kernel-notes pitfall 9); commit does the rest */
 	err = us_wp_runs(r, 0, r->npages, true);
 	if (err) {
 		struct uffdio_range range = { .start = r->base, .len = r->size };
@@ -467,7 +468,7 @@ static int us_attach(struct ww_region *r)
 		ww_sys_ioctl(us_fd, UFFDIO_UNREGISTER, &range);
 		return err;
 	}
-	/* a THP would be split by the first write anyway (kernel-notes
+	/* a THP would be split by the first write anyway (docs/kernel-notes.md
 	 * pitfall 3).  Last: a failed attach leaves the flags as they were. */
 	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
 		WW_WARN("uffd-sync: MADV_NOHUGEPAGE %#lx+%#zx: %s", (unsigned long)r->base,

@@ -71,7 +71,8 @@ struct ww_probe {
 	long max_map_count;		/* vm.max_map_count, -1 if unreadable */
 };
 
-/* Fills *probe (probes once, then cached).  Returns 0 or -errno. */
+/* Fills *probe (probes once, then cached; probe may be NULL).  Always
+ * returns 0: what the kernel lacks is in *probe's *_errno fields. */
 int ww_probe(struct ww_probe *probe);
 
 /* Counters, cumulative for the process. */

@@ -146,7 +146,7 @@ static void unaligned_bases(void)
 	EXPECT_ERR(ww_free(t + 1), -EINVAL);
 	EXPECT_ERR(ww_free(t + P), -EINVAL);		/* aligned, but not the base */
 	EXPECT_ERR(ww_watch(t + 1, P, 0, RW), -EINVAL);
-	/* Unaligned get/reset are rounded, not errors (rule 5): t+2P+1 covers
+	/* Unaligned get/reset are rounded, not errors (rule 5 of docs/semantics.md): t+2P+1 covers
 	 * page 2 without resetting it. */
 	{
 		void *pages[8];
@@ -264,7 +264,10 @@ static void unknown_flags(void)
 	assert_null(addr);
 }
 
-/* Watching a range that is already a region must fail and change nothing. */
+/* Watching a range that is already a region must fail and change nothing.
+ * Regression (mprotect): the failed ww_watch used to leave the region's clean
+ * pages writable and untracked, losing writes; the overlap is now checked
+ * before anything is changed. */
 static void watch_overlapping_region(void)
 {
 	void *s = sentinel_new();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The program closes every descriptor, the library's too (issue 13, item
- * 5): close_range(3, ~0U, 0), as daemons and sandboxes do.  Writes after
+ * The program closes every descriptor, the library's too:
+ * close_range(3, ~0U, 0), as daemons and sandboxes do.  Writes after
  * that cannot be tracked any more (closing a userfaultfd drops its
  * registrations), so ww_get must fail (-EBADF), never succeed with 0 pages;
  * it keeps failing, and ww_free still works.  mprotect needs no descriptor

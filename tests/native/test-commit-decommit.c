@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rules 12 and 13: reserve, commit and decommit. */
+/* Rules 12 and 13 of docs/semantics.md: reserve, commit and decommit. */
 #include "config.h"
 
 #include <sys/mman.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fork without the library's atfork handlers (issue 13, item 3): _Fork(),
+ * fork without the library's atfork handlers: _Fork(),
  * the raw fork system call, clone(SIGCHLD).  The child inherits the uffd and
  * the /proc/self/pagemap descriptor, both bound to the PARENT's memory; a
  * child that calls ww_get(RESET) must act on its own copy only, and the

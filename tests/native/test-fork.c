@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fork.  The child must never act on the parent's tracking (kernel-notes
- * pitfall 5).  What the child gets (the lead's design, see the backends'
+ * fork.  The child must never act on the parent's tracking
+ * (docs/kernel-notes.md pitfall 5).  What the child gets (see the backends'
  * fork_child):
  *  - uffd, uffd-sync: the child cannot know what was written before the fork
  *    or since; every committed page reads as written until the child's first
@@ -11,6 +11,10 @@
  * And whatever the child does (write, reset, free) the parent's report does
  * not change.  The child does not use cmocka: it checks, prints and exits
  * with the number of failed checks.
+ *
+ * Regression: every call in the child deadlocked ("killed by signal 14",
+ * every backend) while the child released the table rwlock its parent's
+ * thread had taken in atfork_prepare; the child now gets a fresh lock.
  */
 #include "config.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ww_free after the program unmapped (part of) a region behind the
- * library's back and mapped something else there (issue 13, item 6): the
+ * library's back and mapped something else there: the
  * program's new mapping must survive; the region is forgotten anyway and
  * ww_free says so with -EFAULT; the parts still the library's are unmapped.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The caller's output buffers (issue 13, item 10).  A pages[] array (or
+ * The caller's output buffers.  A pages[] array (or
  * *count, or GetWriteWatch's granularity) the library cannot write: native
  * ww_get returns -EFAULT, ww_GetWriteWatch fails with ERROR_NOACCESS, and
  * nothing is reset.  And no crash inside the library may leave the table

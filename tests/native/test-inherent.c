@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inherent limits, documented in README.md and writewatch(3) (issue 13);
+ * Inherent limits, documented in README.md and writewatch(3);
  * these tests pin the documented behaviour, so a change shows up here.
  *  - mlock(2) of a region: the kernel faults every page in for write
  *    (breaking copy-on-write), so uffd and uffd-sync report every page as

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * MADV_DONTNEED on watched pages (kernel-notes pitfall 7): the pages read
+ * MADV_DONTNEED on watched pages (docs/kernel-notes.md pitfall 7): the pages read
  * zero afterwards; a write after it is always reported (never lost).  On
  * clean pages, the uffd backend reports the whole advised range as written
  * (the kernel reads zapped private anonymous memory as WRITTEN, populated or
@@ -15,6 +15,9 @@
 
 #define RW (PROT_READ | PROT_WRITE)
 
+/* Regression (uffd-sync): MADV_DONTNEED zaps the ptes with their uffd-wp
+ * bits, so the next write faulted nowhere and was never reported; the
+ * backend now tracks missing faults too. */
 static void dontneed_then_write_is_reported(void)
 {
 	char *base = t_alloc(16, WW_ALLOC_COMMIT, RW);

@@ -4,6 +4,7 @@
  * mremap(2)).  Expected: get/reset over the vanished range fail with a clear
  * error (a negative errno) and nothing crashes; freeing the region still
  * works or fails cleanly; other regions are not affected.
+ * Regression: the vanished range used to go unnoticed (every backend).
  */
 #include "config.h"
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rule 10: protection changes neither set nor clear the written state. */
+/* Rule 10 of docs/semantics.md: protection changes neither set nor clear
+ * the written state. */
 #include "config.h"
 
 #include <errno.h>

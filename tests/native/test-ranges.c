@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rules 5 and 6: sub-ranges, rounding of base and size. */
+/* Rules 5 and 6 of docs/semantics.md: sub-ranges, rounding of base and size. */
 #include "config.h"
 
 #include <errno.h>

@@ -221,7 +221,7 @@ static void watch_shared_mapping(void)
 }
 
 /* Transparent huge pages must not turn one write into 512 reported pages
- * (kernel-notes pitfall 3): a write in a 2 MiB aligned, 8 MiB region reports
+ * (docs/kernel-notes.md pitfall 3): a write in a 2 MiB aligned, 8 MiB region reports
  * exactly its page, also with THP set to "always". */
 static void no_huge_page_granularity(void)
 {

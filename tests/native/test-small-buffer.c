@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rule 8 (a buffer smaller than the dirty set resets only what it returned)
- * and rule 14 (long ranges in one call). */
+ * and rule 14 (long ranges in one call) of docs/semantics.md. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -89,7 +89,7 @@ static void long_range_every_other_page(void)
 }
 
 /* More dirty pages than the kernel returns per ioctl (512 regions): the
- * continuation must neither skip nor duplicate (kernel-notes pitfall 1). */
+ * continuation must neither skip nor duplicate (docs/kernel-notes.md pitfall 1). */
 static void many_regions_no_duplicates(void)
 {
 	const size_t n = 4000;

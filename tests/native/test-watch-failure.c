@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A ww_watch that fails changes nothing (issue 13, items 9 and 14):
+ * A ww_watch that fails changes nothing:
  *  - a range with a hole is refused before the library allocates anything
  *    (its lazily mapped bitmaps must not land in the hole);
  *  - an anonymous rw page followed by a read-only shared file page, watched

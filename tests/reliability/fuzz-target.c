@@ -311,6 +311,9 @@ static void op_get(struct model *m, struct input *in, uint64_t over0)
  * cleared: the call may fail, but what the library reports afterwards must
  * stay consistent, and no written page may be lost except where the call
  * itself was asked to drop state (decommit, reset) on the pages it covered.
+ * A decommit whose mprotect fails after its MADV_DONTNEED used to leave its
+ * pages reading written (corpus/seed-inject-decommit-mprotect-fails); they
+ * read clean again now, but the model still lets that range be reported.
  */
 static void op_inject(struct model *m, struct input *in, uint64_t over0)
 {
@@ -356,7 +359,7 @@ static void op_inject(struct model *m, struct input *in, uint64_t over0)
 			} else if (m->committed[i]) {
 				/* contents may be dropped already (MADV_DONTNEED
 				 * done, mprotect failed): a dropped private page
-				 * reads written on uffd (kernel-notes pitfall 7) */
+				 * reads written on uffd (docs/kernel-notes.md pitfall 7) */
 				m->prot[i] = PROT_UNKNOWN;
 				m->written[i] = MAYBE;
 			}

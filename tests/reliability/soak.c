@@ -18,6 +18,10 @@
  * max(number of a get that returned it) > max(s of its writes).
  * Memory: VmRSS sampled every 5 s; the second half of the run must not grow
  * past the first half's peak by more than 16 MiB.
+ * The private-region check (one owner thread: a completed store must be
+ * reported by its next get) is stricter, and found the uffd-sync race
+ * described in backend_uffd_sync.c's header (a store recorded one get late,
+ * about once per 10 minutes under CPU contention).
  */
 #include <errno.h>
 #include <pthread.h>

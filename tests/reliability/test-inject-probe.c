@@ -223,6 +223,9 @@ static int child_probe_eintr(void *arg)
 	return region_works();
 }
 
+/* Regression: one EINTR from the probe's PAGEMAP_SCAN disabled the uffd
+ * backend for the life of the process (the probe is cached); the probe now
+ * retries on EINTR as the backend does. */
 static void probe_eintr(void **state)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_probe_eintr, NULL));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Issue 13 item 4: a get-and-reset whose kernel call fails AFTER the kernel
+ * A get-and-reset whose kernel call fails AFTER the kernel
  * already made pages clean must not drop them: they are returned, or left
  * reading written for the next call (over-report, counted), never lost.
  *

@@ -13,7 +13,7 @@
  *    A clean watched page carries a uffd-wp marker (WP_UNPOPULATED) or a
  *    write-protected pte: the move is refused.  A none pte in a watched
  *    private range is a page dropped by MADV_DONTNEED, which already reads
- *    written (kernel-notes pitfall 7);
+ *    written (docs/kernel-notes.md pitfall 7);
  *  - source and destination VMAs need the same protection (-EINVAL):
  *    on the mprotect backend a clean page (read-only VMA) refuses the move.
  * Hence: a move can only land where the page is reported anyway, and the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Issue 13 item 15: a get-and-reset that runs while a write fault is in
+ * A get-and-reset that runs while a write fault is in
  * flight.  The kernel resolves a write fault on a clean page (the page reads
  * written from then on) and only then returns to the faulting instruction,
  * which stores on its next try.  A get-and-reset in between returns the

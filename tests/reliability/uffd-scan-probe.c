@@ -13,7 +13,8 @@
  * had not finished before the write began and started no later than the
  * first one that began after the write completed.
  *
- * Variants (see -h) isolate the mechanism of issue 13 item 15; results and
+ * Variants (see -h) isolate why a page whose write was in flight is returned twice;
+ * results and
  * the explanation are in docs/uffd-rereports.md.
  */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* Rule 11: the error table of GetWriteWatch / ResetWriteWatch, and the
+/* Rule 11 of docs/semantics.md: the error table of GetWriteWatch / ResetWriteWatch, and the
  * MEM_WRITE_WATCH without MEM_RESERVE rule. */
 #include "wwtest.h"
 

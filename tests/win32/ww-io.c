@@ -1,4 +1,4 @@
-/* Rule 15: writes made by the OS into watched memory. */
+/* Rule 15 of docs/semantics.md: writes made by the OS into watched memory. */
 #include "wwtest.h"
 
 static void *results[64];

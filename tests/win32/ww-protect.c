@@ -1,4 +1,4 @@
-/* Rules 10, 12, 13 and 16: protection changes, reserve-only regions,
+/* Rules 10, 12, 13 and 16 of docs/semantics.md: protection changes, reserve-only regions,
  * commit / decommit, guard pages. */
 #include "wwtest.h"
 
