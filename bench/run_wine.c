@@ -219,7 +219,7 @@ int wine_setup(struct bench *b)
 			b->opt.wine_shim = WW_BENCH_WINE_SHIM;
 	} else {
 		snprintf(shim_why, sizeof(shim_why),
-			 "ww-wine launcher not found (%s): the Wine DLL of issue 5 is not built",
+			 "ww-wine launcher not found (%s): the Wine DLL (dlls/kernelbase-writewatch) is not built",
 			 o->wine_shim ? o->wine_shim
 				      : WW_BENCH_WINE_SHIM[0] ? WW_BENCH_WINE_SHIM : "no path");
 		b->unavailable[ROW_WINE_SHIM] = shim_why;
