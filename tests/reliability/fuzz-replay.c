@@ -4,6 +4,8 @@
  * directories (default: $srcdir/corpus) to the fuzz target once.  Built with
  * the project's compiler, so it runs wherever make check runs.
  */
+#include "config.h"
+
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

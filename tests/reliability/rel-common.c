@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

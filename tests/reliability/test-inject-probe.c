@@ -7,12 +7,13 @@
  * (ww_backend_reason / ww_backend_unavailable_reason), that the fallback is
  * counted (ww_get_stats) and logged, and that the chosen backend works.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"

@@ -6,12 +6,13 @@
  * correct, lose no recorded write, and make any fallback visible (log line,
  * ww_get_stats).  Failures at probe time are in test-inject-probe.c.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"

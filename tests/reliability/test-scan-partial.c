@@ -11,12 +11,13 @@
  * PAGEMAP_SCAN that meets an unregistered VMA half way (EPERM) after it
  * write-protected the pages before it.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"

@@ -6,6 +6,8 @@
  * with no hint: it must pick mprotect on its own, say why, and work.
  * (test-seccomp-suite.sh runs whole test programs under the same filter.)
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 #include "rel-seccomp.h"

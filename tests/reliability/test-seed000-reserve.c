@@ -5,6 +5,8 @@
  * scan of the whole range reads clean, and a page committed and written far
  * inside it is found alone.  On every backend.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>

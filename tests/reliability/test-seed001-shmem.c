@@ -7,14 +7,14 @@
  * (MADV_DONTNEED, MADV_PAGEOUT).  Beyond Windows (MEM_WRITE_WATCH is private
  * memory only): native API.
  */
-#define _GNU_SOURCE
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "rel-common.h"
 
 #if !HAVE_DECL_MADV_PAGEOUT

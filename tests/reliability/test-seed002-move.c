@@ -19,6 +19,8 @@
  * Hence: a move can only land where the page is reported anyway, and the
  * moved page must stay reported and be tracked again after a reset.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -26,7 +28,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 

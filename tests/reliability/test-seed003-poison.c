@@ -12,6 +12,8 @@
  * Every case runs in a forked child: SIGBUS and MISSING-mode registrations
  * stay there.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -21,7 +23,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 

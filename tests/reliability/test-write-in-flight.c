@@ -24,6 +24,8 @@
  * no loss and no delay only; re-reports are printed, not asserted (their
  * number depends on scheduling).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
