@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 000 (uffd-wp zeropage / WP_UNPOPULATED): a 64 GiB watched reservation
- * costs no pre-faulting.  Resident memory and page tables barely move, a
- * scan of the whole range reads clean, and a page committed and written far
- * inside it is found alone.  On every backend.
+ * A 64 GiB watched reservation costs no pre-faulting (uffd-wp markers on
+ * unpopulated ptes: UFFD_FEATURE_WP_UNPOPULATED).  Resident memory and page
+ * tables barely move, a scan of the whole range reads clean, and a page
+ * committed and written far inside it is found alone.  On every backend.
  */
 #include "config.h"
 
@@ -79,4 +79,4 @@ static const struct CMUnitTest tests[] = {
 	REL_ALL_BACKENDS(reserve_64g),
 };
 
-REL_MAIN("seed000-reserve", tests)
+REL_MAIN("reserve-64gib", tests)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 001 (uffd-wp on none ptes of shared memory): ww_watch on a memfd
- * mapping and on a MAP_SHARED|MAP_ANONYMOUS mapping, uffd backend.  The
+ * Shared memory (uffd-wp markers on the none ptes of shmem): ww_watch on a
+ * memfd mapping and on a MAP_SHARED|MAP_ANONYMOUS mapping, uffd backend.  The
  * write-protect marker lives on none ptes: a write through the watched
  * mapping is reported even after the page was dropped from the page tables
  * (MADV_DONTNEED, MADV_PAGEOUT).  Beyond Windows (MEM_WRITE_WATCH is private
@@ -31,7 +31,7 @@ static char *map_shared(enum kind kind, int *fd)
 
 	*fd = -1;
 	if (kind == MEMFD) {
-		*fd = memfd_create("ww-seed001", MFD_CLOEXEC);
+		*fd = memfd_create("ww-watch-shmem", MFD_CLOEXEC);
 		assert_true(*fd >= 0);
 		assert_int_equal(ftruncate(*fd, NPAGES * P), 0);
 		p = mmap(NULL, NPAGES * P, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
@@ -135,4 +135,4 @@ static const struct CMUnitTest tests[] = {
 	REL_BACKEND_TEST(watch_shared_anon, 0),
 };
 
-REL_MAIN("seed001-shmem", tests)
+REL_MAIN("watch-shmem", tests)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 002 (UFFDIO_REMAP, merged as UFFDIO_MOVE in 6.8): pages that arrive in
+ * UFFDIO_MOVE (Linux 6.8, first proposed as UFFDIO_REMAP): pages that arrive in
  * a watched region by UFFDIO_MOVE are reported as written.
  *
  * Kernel rules that shape the test (mm/userfaultfd.c, 6.18):
@@ -187,4 +187,4 @@ static const struct CMUnitTest tests[] = {
 	REL_BACKEND_TEST(move_mprotect_backend, 1),
 };
 
-REL_MAIN("seed002-move", tests)
+REL_MAIN("uffdio-move", tests)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 003 (UFFDIO_SIGBUS, merged as UFFDIO_POISON in 6.6): a page poisoned
+ * UFFDIO_POISON (Linux 6.6, first proposed as UFFDIO_SIGBUS): a page poisoned
  * inside a watched region neither breaks a scan nor is misreported, and a
  * write to it still delivers SIGBUS to the program; on the mprotect backend
  * the SIGSEGV handler must not swallow it (nor loop on it).
@@ -210,5 +210,5 @@ static const struct CMUnitTest tests[] = {
 
 int main(void)
 {
-	return rel_main_nolib("seed003-poison", tests, sizeof(tests) / sizeof(tests[0]));
+	return rel_main_nolib("uffdio-poison", tests, sizeof(tests) / sizeof(tests[0]));
 }
