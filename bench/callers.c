@@ -21,6 +21,9 @@
  * written depend on the seed and the cycle, not on the repetition: every
  * repetition does the same work, and callers_dirty() can count it.
  */
+#ifdef HAVE_CONFIG_H	/* ww-bench; not the mingw build of win/ww-bench-win.exe */
+#include "config.h"
+#endif
 #include "cell_ctx.h"
 #include "pattern.h"
 

@@ -4,6 +4,9 @@
  * brackets only the operation being measured: pattern generation, result
  * checking and /proc sampling happen outside the timed spans.
  */
+#ifdef HAVE_CONFIG_H	/* ww-bench; not the mingw build of win/ww-bench-win.exe */
+#include "config.h"
+#endif
 #include "cell_ctx.h"
 #include "pattern.h"
 
