@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "compare.h"
+#include "targets.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -241,6 +242,8 @@ static int entry(struct rd *r, void *unused)
 	}
 	if (!e.backend[0] || !e.workload[0] || !e.metric[0])
 		return fail(r, "a result lacks backend, workload or metric");
+	if (row_name_current(e.backend) != e.backend)	/* a renamed row */
+		snprintf(e.backend, sizeof(e.backend), "%s", row_name_current(e.backend));
 	if (e.reps < 0)
 		e.reps = e.nsamples ? e.nsamples : 0;	/* 0: spread unknown */
 	if (f->n == f->cap) {

@@ -35,7 +35,7 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
 
 /*
  * The quick set measures the 1 GiB sparse cell only on the rows its targets
- * need: uffd-async (the reference), mprotect (must complete) and
+ * need: uffd (the reference), mprotect (must complete) and
  * wine-builtin (livelocks).  Every fresh 1 GiB region costs
  * about a second to populate here, and through Wine's fault path ~6 s, so
  * the other rows would break the three-minute budget.  The full set runs all.
@@ -49,7 +49,7 @@ static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 	if (row == ROW_UFFD || row == ROW_MPROTECT || row == ROW_WINE_BUILTIN)
 		return 0;
 	if (!noted++)
-		bench_note(b, "--quick: sparse 1G runs uffd-async, mprotect and wine-builtin"
+		bench_note(b, "--quick: sparse 1G runs uffd, mprotect and wine-builtin"
 			      " only (each fresh 1 GiB region costs ~1 s to populate, ~6 s under Wine);"
 			      " make bench runs every row");
 	return 1;
