@@ -121,18 +121,20 @@ int main(int argc, char **argv)
 		for (int g = 0; g < ng; g++) {
 			struct result *r = &group[g];
 
+			if (row_is_wine(r->row)) {
+				fprintf(stderr, "[%2d/%d] %-12s %-5s %s (%d reps, %.0f s limit per step): ",
+					i + 1, nspecs, workload_names[specs[i].wl], sz,
+					row_names[r->row], specs[i].reps,
+					cell_timeout(&b.opt, &specs[i], 1));
+				run_wine(&b, r, cell_timeout(&b.opt, &specs[i], 1));
+				fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r),
+					r->msg[0] ? ": " : "", r->msg, r->elapsed_s);
+			} else if (r->status == ST_ERROR || r->status == ST_DNF) {
+				fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
+			}
+			/* after the Wine rows ran: ww-wine losing a write is a FAIL too */
 			if (r->status == ST_FAIL)
 				fails++;
-			if (r->status == ST_ERROR || r->status == ST_DNF)
-				fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
-			if (!row_is_wine(r->row))
-				continue;
-			fprintf(stderr, "[%2d/%d] %-12s %-5s %s (%d reps, %.0f s limit per step): ", i + 1, nspecs,
-				workload_names[specs[i].wl], sz, row_names[r->row], specs[i].reps,
-				cell_timeout(&b.opt, &specs[i], 1));
-			run_wine(&b, r, cell_timeout(&b.opt, &specs[i], 1));
-			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
-				r->msg, r->elapsed_s);
 		}
 		fprintf(stderr, "[%2d/%d] %-12s %-5s group done in %.1f s\n", i + 1, nspecs,
 			workload_names[specs[i].wl], sz, (double)(plat_now_ns() - t_group) / 1e9);
