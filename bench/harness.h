@@ -68,9 +68,11 @@ uint64_t expected_dirty(const struct cell_spec *s);
 /* run_native.c / run_wine.c / collect.c */
 void probe_rows(struct bench *b);
 void run_native_rep(struct result *r, double timeout);
+struct result *result_next_rep(const struct result *r);
 void result_merge(struct result *dst, const struct result *src);
 int wine_setup(struct bench *b);
-void run_wine(struct bench *b, struct result *r, double timeout);
+void run_wine(struct bench *b, struct result *r, double timeout);	/* all r->spec.reps */
+void run_wine_rep(struct bench *b, struct result *r, double timeout);	/* one more */
 void wine_shutdown(struct bench *b);
 void collect(struct result *r, int fd, int pid, double timeout, int kill_group);
 

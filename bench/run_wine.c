@@ -2,9 +2,11 @@
 /*
  * The Wine rows: win/ww-bench-win.exe (the same cell code, built with
  * mingw-w64) run under Wine, headless, in a WINEPREFIX of the build tree,
- * one Wine process per cell.  Each cell runs in its own process group under a
- * time limit; a cell past it (the 1 GiB sparse cell livelocks the mprotect
- * write watch of Wine 8.0 and 10.0) is killed and reported "did not finish".
+ * one Wine process per cell, or per repetition where the driver interleaves
+ * the Wine rows with the native ones (ww-bench.c).  Each process runs in its
+ * own process group under a time limit; a cell past it (the 1 GiB sparse
+ * cell livelocks the mprotect write watch of Wine 8.0 and 10.0) is killed
+ * and reported "did not finish".
  * These rows measure the Wine of the build (configure's WINE); for another
  * Debian release's Wine, run the bench in that release's root:
  * tools/debian-root trixie --run 'build/bench/ww-bench -b wine-builtin,wine-shim'.
@@ -254,6 +256,18 @@ void run_wine(struct bench *b, struct result *r, double timeout)
 		wineserver_cmd(b, "-k");	/* nothing of the livelocked process may linger */
 		wineserver_cmd(b, "-p");
 	}
+}
+
+/* One repetition in a Wine process of its own (its own warm-up first),
+ * merged into r, like run_native_rep: what lets a group interleave its Wine
+ * rows with the native ones.  The persistent wineserver stays up between
+ * repetitions; the process start is outside every timed span. */
+void run_wine_rep(struct bench *b, struct result *r, double timeout)
+{
+	struct result *one = result_next_rep(r);
+
+	run_wine(b, one, timeout);
+	result_merge(r, one);
 }
 
 void wine_shutdown(struct bench *b)

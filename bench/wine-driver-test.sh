@@ -3,7 +3,10 @@
 # ww-bench is pointed (--wine, --wine-shim) at a script that records how it
 # was started and prints the result lines the Windows program would print
 # (bench/cell.h), so what is checked is ww-bench's own logic, without Wine:
-#  - a Wine cell that loses writes is a FAIL and makes the exit status 1.
+#  - a Wine cell that loses writes is a FAIL and makes the exit status 1;
+#  - in the groups that interleave (caller workloads, huge-reserve) every
+#    repetition is a Wine process of its own, run in turn with the native
+#    rows; elsewhere a Wine row runs all its repetitions in one process.
 set -u
 dir=${TMPDIR:-/tmp}/ww-bench-wine-driver.$$
 mkdir -p "$dir/prefix" || exit 1
@@ -58,4 +61,22 @@ grep -q '1 cell(s) lost writes' "$dir/err" || fail "the lost writes are not coun
 FAKE_WINE_LOSE= run gc-sections
 rc=$?
 [ "$rc" -eq 0 ] || fail "nothing lost: exit $rc, expected 0"
+
+# the order: gc-sections interleaves, sparse does not
+FAKE_WINE_LOSE= run sparse,gc-sections
+rc=$?
+[ "$rc" -eq 0 ] || fail "sparse,gc-sections: exit $rc, expected 0"
+printf 'builtin reps=3\nshim reps=3\n' >"$dir/want"
+for i in 1 2 3; do printf 'builtin reps=1\nshim reps=1\n' >>"$dir/want"; done
+cmp -s "$dir/want" "$dir/log" || { diff "$dir/want" "$dir/log"; fail "Wine processes not as planned"; }
+for i in 1 2 3; do
+	grep -q "gc-sections .*rep $i/3: none-fresh wine-builtin wine-shim\$" "$dir/err" ||
+		fail "gc-sections repetition $i does not run the Wine rows after none-fresh"
+	grep -q "sparse .*rep $i/3: none-fresh\$" "$dir/err" ||
+		fail "sparse repetition $i runs a Wine row"
+done
+grep -q 'gc-sections .*wine-shim (3 reps, one process each.*): ok' "$dir/err" ||
+	fail "the interleaved wine-shim row is not reported ok"
+grep -q 'gc-sections .*wine-builtin .* ok 30/30' "$dir/out" ||
+	fail "the interleaved wine-builtin row does not check all 3 repetitions"
 echo "ww-bench wine driver: ok"

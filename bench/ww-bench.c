@@ -3,8 +3,9 @@
  * ww-bench: every backend, the floors and Wine on the same workloads, one
  * table.  The driver never calls the library itself: each native cell runs
  * in a forked child (run_native.c), each Wine cell in a Wine process
- * (run_wine.c); cells of one workload and size run back to back so the
- * rows of a group are measured under the same conditions.
+ * (run_wine.c); cells of one workload and size run back to back, their
+ * repetitions interleaved, so the rows of a group are measured under the
+ * same conditions.
  */
 #include "config.h"
 #include "compare.h"
@@ -55,6 +56,80 @@ static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 	return 1;
 }
 
+/*
+ * The groups whose targets judge Wine rows against native rows of the same
+ * run (per call on the caller workloads, allocation on those and on
+ * huge-reserve) interleave the Wine rows too: repetition i of every row,
+ * native and Wine, before repetition i+1, so a drift of the machine between
+ * phases cannot move those ratios.  A Wine repetition is then a Wine process
+ * of its own (about a second of start-up, untimed).  The other groups run
+ * each Wine row's repetitions in one process after the native rows: the
+ * 1 GiB sparse cell's Wine livelock would otherwise cost its limit per
+ * repetition.
+ */
+static int interleave_wine(const struct cell_spec *s)
+{
+	return workload_is_caller(s->wl) || s->wl == WL_HUGE_RESERVE;
+}
+
+static const char *rep_mark(const struct result *r)
+{
+	switch (r->status) {
+	case ST_OK: return "";
+	case ST_FAIL: return "=FAIL";
+	case ST_DNF: return "=DNF";
+	default: return "=ERROR";
+	}
+}
+
+/* Run one group (the rows of one workload and size); returns its FAILs. */
+static int run_group(struct bench *b, struct result *group, int ng, const char *label)
+{
+	const struct cell_spec *s = &group[0].spec;
+	double native_limit = cell_timeout(&b->opt, s, 0), wine_limit = cell_timeout(&b->opt, s, 1);
+	int inter = interleave_wine(s), fails = 0;
+
+	if (!ng)
+		return 0;
+	/* repetition-major, each repetition a fresh process, so slow drifts
+	 * of the machine hit every row alike */
+	for (int rep = 0; rep < s->reps; rep++) {
+		fprintf(stderr, "%s rep %d/%d:", label, rep + 1, s->reps);
+		for (int g = 0; g < ng; g++) {
+			struct result *r = &group[g];
+
+			if ((row_is_wine(r->row) && !inter) || r->status == ST_ERROR ||
+			    r->status == ST_DNF)
+				continue;
+			if (row_is_wine(r->row))
+				run_wine_rep(b, r, wine_limit);
+			else
+				run_native_rep(r, native_limit);
+			fprintf(stderr, " %s%s", row_names[r->row], rep_mark(r));
+		}
+		fprintf(stderr, "\n");
+	}
+	for (int g = 0; g < ng; g++) {
+		struct result *r = &group[g];
+
+		if (row_is_wine(r->row)) {
+			fprintf(stderr, "%s %s (%d reps%s, %.0f s limit per step): ", label,
+				row_names[r->row], s->reps, inter ? ", one process each" : "",
+				wine_limit);
+			if (!inter)
+				run_wine(b, r, wine_limit);
+			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
+				r->msg, r->elapsed_s);
+		} else if (r->status == ST_ERROR || r->status == ST_DNF) {
+			fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
+		}
+		/* after the Wine rows ran: ww-wine losing a write is a FAIL too */
+		if (r->status == ST_FAIL)
+			fails++;
+	}
+	return fails;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cell_spec specs[MAX_CELLS];
@@ -85,7 +160,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nspecs; i++) {
 		struct result *group = &b.results[b.nresults];
 		int ng = 0;
-		char sz[24];
+		char sz[24], label[64];
 
 		for (int row = 0; row < ROW_COUNT; row++) {
 			if (!(b.opt.rows & (1u << row)) || b.unavailable[row] ||
@@ -102,40 +177,9 @@ int main(int argc, char **argv)
 		fmt_size(sz, sizeof(sz), specs[i].region_bytes);
 		t_group = plat_now_ns();
 
-		/* Native rows: repetition-major, each repetition a fresh child,
-		 * so slow drifts of the machine hit every row alike. */
-		for (int rep = 0; rep < specs[i].reps; rep++) {
-			fprintf(stderr, "[%2d/%d] %-12s %-5s rep %d/%d:", i + 1, nspecs,
-				workload_names[specs[i].wl], sz, rep + 1, specs[i].reps);
-			for (int g = 0; g < ng; g++) {
-				struct result *r = &group[g];
-
-				if (row_is_wine(r->row) || r->status == ST_ERROR || r->status == ST_DNF)
-					continue;
-				run_native_rep(r, cell_timeout(&b.opt, &specs[i], 0));
-				fprintf(stderr, " %s%s", row_names[r->row],
-					r->status == ST_OK ? "" : r->status == ST_FAIL ? "=FAIL" : "=ERROR");
-			}
-			fprintf(stderr, "\n");
-		}
-		for (int g = 0; g < ng; g++) {
-			struct result *r = &group[g];
-
-			if (row_is_wine(r->row)) {
-				fprintf(stderr, "[%2d/%d] %-12s %-5s %s (%d reps, %.0f s limit per step): ",
-					i + 1, nspecs, workload_names[specs[i].wl], sz,
-					row_names[r->row], specs[i].reps,
-					cell_timeout(&b.opt, &specs[i], 1));
-				run_wine(&b, r, cell_timeout(&b.opt, &specs[i], 1));
-				fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r),
-					r->msg[0] ? ": " : "", r->msg, r->elapsed_s);
-			} else if (r->status == ST_ERROR || r->status == ST_DNF) {
-				fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
-			}
-			/* after the Wine rows ran: ww-wine losing a write is a FAIL too */
-			if (r->status == ST_FAIL)
-				fails++;
-		}
+		snprintf(label, sizeof(label), "[%2d/%d] %-12s %-5s", i + 1, nspecs,
+			 workload_names[specs[i].wl], sz);
+		fails += run_group(&b, group, ng, label);
 		fprintf(stderr, "[%2d/%d] %-12s %-5s group done in %.1f s\n", i + 1, nspecs,
 			workload_names[specs[i].wl], sz, (double)(plat_now_ns() - t_group) / 1e9);
 	}
