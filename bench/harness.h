@@ -71,10 +71,19 @@ void run_native_rep(struct result *r, double timeout);
 struct result *result_next_rep(const struct result *r);
 void result_merge(struct result *dst, const struct result *src);
 int wine_setup(struct bench *b);
-void run_wine(struct bench *b, struct result *r, double timeout);	/* all r->spec.reps */
 void run_wine_rep(struct bench *b, struct result *r, double timeout);	/* one more */
+void wine_group_end(double timeout);	/* ends run_wine_rep's processes */
 void wine_shutdown(struct bench *b);
 void collect(struct result *r, int fd, int pid, double timeout, int kill_group);
+/* A process that stays between repetitions: its output, read line by line. */
+struct line_reader {
+	int fd;
+	size_t have;
+	char buf[65536];
+};
+/* One repetition's lines (up to "done") from process group pid; 0, or -1
+ * when the process ended (reaped) or was killed past timeout (r says which). */
+int collect_rep(struct result *r, struct line_reader *rd, int pid, double timeout);
 
 /* stats.c */
 int result_stat(const struct result *r, int m, double *med, double *min, double *max);

@@ -56,22 +56,6 @@ static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 	return 1;
 }
 
-/*
- * The groups whose targets judge Wine rows against native rows of the same
- * run (per call on the caller workloads, allocation on those and on
- * huge-reserve) interleave the Wine rows too: repetition i of every row,
- * native and Wine, before repetition i+1, so a drift of the machine between
- * phases cannot move those ratios.  A Wine repetition is then a Wine process
- * of its own (about a second of start-up, untimed).  The other groups run
- * each Wine row's repetitions in one process after the native rows: the
- * 1 GiB sparse cell's Wine livelock would otherwise cost its limit per
- * repetition.
- */
-static int interleave_wine(const struct cell_spec *s)
-{
-	return workload_is_caller(s->wl) || s->wl == WL_HUGE_RESERVE;
-}
-
 static const char *rep_mark(const struct result *r)
 {
 	switch (r->status) {
@@ -82,24 +66,29 @@ static const char *rep_mark(const struct result *r)
 	}
 }
 
-/* Run one group (the rows of one workload and size); returns its FAILs. */
+/*
+ * Run one group (the rows of one workload and size); returns its FAILs.
+ * Repetition-major: repetition i of every row, native and Wine, before
+ * repetition i+1, so a drift of the shared machine hits every row alike and
+ * cannot move the ratios the targets judge (wine-shim / wine-builtin / uffd
+ * / raw-scan on the same cells).  A native repetition is a fresh child; a
+ * Wine row's process lasts the group and runs each repetition when told
+ * (run_wine_rep), so no Wine start-up falls between repetitions.
+ */
 static int run_group(struct bench *b, struct result *group, int ng, const char *label)
 {
 	const struct cell_spec *s = &group[0].spec;
 	double native_limit = cell_timeout(&b->opt, s, 0), wine_limit = cell_timeout(&b->opt, s, 1);
-	int inter = interleave_wine(s), fails = 0;
+	int fails = 0;
 
 	if (!ng)
 		return 0;
-	/* repetition-major, each repetition a fresh process, so slow drifts
-	 * of the machine hit every row alike */
 	for (int rep = 0; rep < s->reps; rep++) {
 		fprintf(stderr, "%s rep %d/%d:", label, rep + 1, s->reps);
 		for (int g = 0; g < ng; g++) {
 			struct result *r = &group[g];
 
-			if ((row_is_wine(r->row) && !inter) || r->status == ST_ERROR ||
-			    r->status == ST_DNF)
+			if (r->status == ST_ERROR || r->status == ST_DNF)
 				continue;
 			if (row_is_wine(r->row))
 				run_wine_rep(b, r, wine_limit);
@@ -109,21 +98,16 @@ static int run_group(struct bench *b, struct result *group, int ng, const char *
 		}
 		fprintf(stderr, "\n");
 	}
+	wine_group_end(wine_limit);
 	for (int g = 0; g < ng; g++) {
 		struct result *r = &group[g];
 
-		if (row_is_wine(r->row)) {
-			fprintf(stderr, "%s %s (%d reps%s, %.0f s limit per step): ", label,
-				row_names[r->row], s->reps, inter ? ", one process each" : "",
-				wine_limit);
-			if (!inter)
-				run_wine(b, r, wine_limit);
-			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
-				r->msg, r->elapsed_s);
-		} else if (r->status == ST_ERROR || r->status == ST_DNF) {
+		if (row_is_wine(r->row))
+			fprintf(stderr, "%s %s (%d reps, %.0f s limit per step): %s%s%s (%.1f s)\n",
+				label, row_names[r->row], s->reps, wine_limit, status_word(r),
+				r->msg[0] ? ": " : "", r->msg, r->elapsed_s);
+		else if (r->status == ST_ERROR || r->status == ST_DNF)
 			fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
-		}
-		/* after the Wine rows ran: ww-wine losing a write is a FAIL too */
 		if (r->status == ST_FAIL)
 			fails++;
 	}

@@ -7,7 +7,8 @@
  *
  *   ww-bench-win.exe wl=sparse region=16777216 commit=16777216 reps=5 ...
  *
- * prints the cell's result lines on stdout (see cell.h).  Populating is done
+ * prints the cell's result lines on stdout (see cell.h); with --paced it
+ * runs a repetition per line on stdin (see run_paced).  Populating is done
  * by writing every page, then ResetWriteWatch: a Windows program has no
  * MADV_POPULATE_WRITE, and the populate is untimed anyway.
  */
@@ -281,17 +282,43 @@ static const struct target win_target = {
 	.get = win_get, .reset = win_reset, .teardown = win_teardown,
 };
 
+/*
+ * --paced (ww-bench's interleaved groups): warm up once, then run one
+ * repetition, ending in its own "done" line, per line read from stdin, until
+ * spec.reps are done or stdin ends.  The process and its warm state last the
+ * whole group, as in an unpaced run; only when each repetition starts is up
+ * to the driver, which runs the other rows' repetitions in between.
+ */
+static int run_paced(const struct cell_spec *spec)
+{
+	struct cell_spec one = *spec;
+	char line[64];
+	int r = 0;
+
+	one.reps = 1;
+	cell_warmup(&win_target, spec);
+	for (int rep = 0; rep < spec->reps && !r && fgets(line, sizeof(line), stdin); rep++)
+		r = cell_run(&win_target, &one, stdout);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct cell_spec spec;
+	int paced = 0;
 
 	_setmode(_fileno(stdout), _O_BINARY);
 	cell_spec_default(&spec, WL_DENSE, 1u << 20);
-	for (int i = 1; i < argc; i++)
-		if (cell_spec_parse_word(&spec, argv[i])) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--paced"))
+			paced = 1;
+		else if (cell_spec_parse_word(&spec, argv[i])) {
 			printf("error bad argument '%s'\n", argv[i]);
 			return 2;
 		}
+	}
+	if (paced)
+		return run_paced(&spec);
 	cell_warmup(&win_target, &spec);
 	return cell_run(&win_target, &spec, stdout);
 }
