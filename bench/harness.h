@@ -12,6 +12,17 @@
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
 
+/* Default time limits per step (populate, writes, get...), seconds: --quick,
+ * or the full set's base plus a share per GiB committed.  Wine's quick limit
+ * is past its slowest finishing step of the quick set and cuts the 1 GiB
+ * sparse livelock short. */
+#define LIMIT_QUICK_S			60
+#define LIMIT_FULL_S			120
+#define LIMIT_FULL_PER_GIB_S		60
+#define WINE_LIMIT_QUICK_S		12
+#define WINE_LIMIT_FULL_S		30
+#define WINE_LIMIT_FULL_PER_GIB_S	15
+
 struct options {
 	int quick;
 	int reps;

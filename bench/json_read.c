@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define READ_CHUNK 65536	/* bytes per fread of the file */
+
 struct rd {
 	const char *p, *err;
 	struct bench_file *out;
@@ -311,8 +313,8 @@ int bench_file_read(const char *path, struct bench_file *out, char *err, size_t 
 	for (;;) {
 		size_t got;
 
-		if (len + 65536 + 1 > cap) {
-			char *nt = realloc(text, cap = (cap ? cap * 2 : 131072));
+		if (len + READ_CHUNK + 1 > cap) {
+			char *nt = realloc(text, cap = (cap ? cap * 2 : 2 * READ_CHUNK));
 
 			if (!nt) {
 				free(text);
@@ -322,9 +324,9 @@ int bench_file_read(const char *path, struct bench_file *out, char *err, size_t 
 			}
 			text = nt;
 		}
-		got = fread(text + len, 1, 65536, f);
+		got = fread(text + len, 1, READ_CHUNK, f);
 		len += got;
-		if (got < 65536)
+		if (got < READ_CHUNK)
 			break;
 	}
 	fclose(f);

@@ -30,6 +30,9 @@
 #define WW_BENCH_WINE_SHIM ""
 #endif
 
+/* wineboot -i of a new prefix: minutes on a slow disk, never a hang */
+#define WINEBOOT_LIMIT_S 180
+
 static char prefix[4096], logpath[4200];
 
 static int is_exec(const char *p)
@@ -216,7 +219,7 @@ int wine_setup(struct bench *b)
 				prefix);
 			pid = wine_spawn(argv, &fd, NULL);
 			if (pid > 0) {
-				collect(&r, fd, pid, 180, 1);
+				collect(&r, fd, pid, WINEBOOT_LIMIT_S, 1);
 				wineserver_cmd(b, "-w");
 			}
 			if (pid < 0 || !is_file(reg)) {

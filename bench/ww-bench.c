@@ -30,8 +30,11 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
 	double gib = (double)s->commit_bytes / GIB;
 
 	if (wine)
-		return o->wine_timeout > 0 ? o->wine_timeout : o->quick ? 12 : 30 + 15 * gib;
-	return o->timeout > 0 ? o->timeout : o->quick ? 60 : 120 + 60 * gib;
+		return o->wine_timeout > 0 ? o->wine_timeout
+		       : o->quick ? WINE_LIMIT_QUICK_S
+		       : WINE_LIMIT_FULL_S + WINE_LIMIT_FULL_PER_GIB_S * gib;
+	return o->timeout > 0 ? o->timeout
+	       : o->quick ? LIMIT_QUICK_S : LIMIT_FULL_S + LIMIT_FULL_PER_GIB_S * gib;
 }
 
 /*
