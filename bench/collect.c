@@ -94,15 +94,19 @@ static int read_lines(struct result *r, struct line_reader *rd, double timeout, 
 	}
 }
 
+void result_dnf_msg(struct result *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "no progress for %.0f s (%d repetitions done; stuck in: %s)",
+		 r->timeout_s, r->checks, r->phase[0] ? r->phase : "start-up");
+}
+
 /* r's status from how reading ended (read_lines' value) and, when the
  * process has ended, its wait status. */
-static void judge(struct result *r, int outcome, int status, double timeout)
+static void judge(struct result *r, int outcome, int status)
 {
 	if (outcome < 0) {
 		r->status = ST_DNF;
-		snprintf(r->msg, sizeof(r->msg),
-			 "no progress for %.0f s (%d repetitions done; stuck in: %s)", timeout,
-			 r->checks, r->phase[0] ? r->phase : "start-up");
+		result_dnf_msg(r);
 	} else if (r->status == ST_OK && !outcome) {
 		r->status = ST_ERROR;
 		if (WIFSIGNALED(status))
@@ -131,7 +135,7 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 	close(fd);
 	waitpid(pid, &status, 0);
 	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
-	judge(r, outcome, status, timeout);
+	judge(r, outcome, status);
 }
 
 int collect_rep(struct result *r, struct line_reader *rd, int pid, double timeout)
@@ -147,6 +151,6 @@ int collect_rep(struct result *r, struct line_reader *rd, int pid, double timeou
 	if (outcome <= 0)
 		waitpid(pid, &status, 0);
 	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
-	judge(r, outcome, status, timeout);
+	judge(r, outcome, status);
 	return outcome > 0 ? 0 : -1;
 }

@@ -81,6 +81,7 @@ void probe_rows(struct bench *b);
 void run_native_rep(struct result *r, double timeout);
 struct result *result_next_rep(const struct result *r);
 void result_merge(struct result *dst, const struct result *src);
+void result_dnf_msg(struct result *r);	/* "no progress for..." from r's fields */
 int wine_setup(struct bench *b);
 void run_wine_rep(struct bench *b, struct result *r, double timeout);	/* one more */
 void wine_group_end(double timeout);	/* ends run_wine_rep's processes */

@@ -93,5 +93,8 @@ void result_merge(struct result *dst, const struct result *src)
 	if (rank[src->status] > rank[dst->status]) {
 		dst->status = src->status;
 		memcpy(dst->msg, src->msg, sizeof(dst->msg));
+		memcpy(dst->phase, src->phase, sizeof(dst->phase));
+		if (dst->status == ST_DNF)	/* count every repetition, not src's */
+			result_dnf_msg(dst);
 	}
 }

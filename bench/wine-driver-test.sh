@@ -29,8 +29,8 @@ lost=0
 i=0
 while [ "$i" -lt "$reps" ] && read -r go; do
 	echo "$row rep" >>"$FAKE_WINE_LOG"
-	[ "${FAKE_WINE_HANG:-}" = "$row" ] && [ "$i" -eq 1 ] && sleep 30
 	echo "phase writes"
+	[ "${FAKE_WINE_HANG:-}" = "$row" ] && [ "$i" -eq 1 ] && sleep 30
 	echo "sample get_per_call 1000.0"
 	echo "sample empty_get_per_call 900.0"
 	echo "sample alloc_per_call 5000.0"
@@ -91,4 +91,7 @@ grep -q 'rep 3/3: none-fresh wine-builtin$' "$dir/err" || fail "wine-shim ran ag
 grep -q 'wine-shim (3 reps, 1 s limit per step): did not finish' "$dir/err" ||
 	fail "wine-shim not reported as did not finish"
 grep -q 'gc-sections .*wine-builtin .* ok 30/30' "$dir/out" || fail "wine-builtin did not finish its 3"
+# where and after how many repetitions it hung, across its repetitions
+grep -q 'wine-shim .*DID NOT FINISH (writes > 1s)' "$dir/out" || fail "the table does not say where it hung"
+grep -q '(1 repetitions done; stuck in: writes)' "$dir/err" || fail "the message miscounts the repetitions done"
 echo "ww-bench wine driver: ok"
