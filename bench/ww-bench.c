@@ -81,11 +81,13 @@ static const char *rep_mark(const struct result *r)
 static int run_group(struct bench *b, struct result *group, int ng, const char *label)
 {
 	const struct cell_spec *s = &group[0].spec;
-	double native_limit = cell_timeout(&b->opt, s, 0), wine_limit = cell_timeout(&b->opt, s, 1);
+	double native_limit, wine_limit;
 	int fails = 0;
 
 	if (!ng)
 		return 0;
+	native_limit = cell_timeout(&b->opt, s, 0);
+	wine_limit = cell_timeout(&b->opt, s, 1);
 	for (int rep = 0; rep < s->reps; rep++) {
 		fprintf(stderr, "%s rep %d/%d:", label, rep + 1, s->reps);
 		for (int g = 0; g < ng; g++) {
