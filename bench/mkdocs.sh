@@ -83,8 +83,8 @@ state (the mprotect backend's SIGSEGV handler, a handler thread, page tables)
 touches another's numbers.  Wine cells run in one Wine process per cell
 (warmed up once, untimed), which runs each repetition when ww-bench tells it
 to (`--paced`): repetition i of every row, native and Wine, runs before
-repetition i+1, so a drift of the machine moves all rows of a group alike,
-not the ratios between them.  Wine uses a WINEPREFIX inside the build
+repetition i+1 (the rows in order, then in reverse order), so a drift of the
+machine moves all rows of a group alike, not the ratios between them.  Wine uses a WINEPREFIX inside the build
 directory (`wineboot -i`, once) and one persistent wineserver; every step
 has a time limit, and a cell past it is reported as DID NOT FINISH.
 

@@ -6,8 +6,8 @@
 # ww-bench's own logic, without Wine:
 #  - a Wine cell that loses writes is a FAIL and makes the exit status 1;
 #  - the repetitions interleave: each Wine row is one paced process per
-#    group, told to run repetition i after the native rows' repetition i
-#    and before anyone's repetition i+1;
+#    group, told to run its repetition i in turn with the native rows'
+#    (forward, then backward on odd ones) and before anyone's i+1;
 #  - a Wine repetition past its limit ends that row ("did not finish") and
 #    no other.
 set -u
@@ -70,14 +70,16 @@ rc=$?
 : >"$dir/want"
 for group in sparse gc-sections; do
 	printf 'builtin start\nbuiltin rep\nshim start\nshim rep\n' >>"$dir/want"
-	printf 'builtin rep\nshim rep\nbuiltin rep\nshim rep\n' >>"$dir/want"
+	printf 'shim rep\nbuiltin rep\nbuiltin rep\nshim rep\n' >>"$dir/want"
 done
 cmp -s "$dir/want" "$dir/log" || { diff "$dir/want" "$dir/log"; fail "Wine rows not driven as planned"; }
 for wl in sparse gc-sections; do
-	for i in 1 2 3; do
+	for i in 1 3; do
 		grep -q "$wl .*rep $i/3: none-fresh wine-builtin wine-shim\$" "$dir/err" ||
 			fail "$wl repetition $i does not run every row in turn"
 	done
+	grep -q "$wl .*rep 2/3: wine-shim wine-builtin none-fresh\$" "$dir/err" ||
+		fail "$wl repetition 2 does not run the rows in reverse"
 	grep -q "^$wl .*wine-builtin .* ok 30/30" "$dir/out" ||
 		fail "$wl: wine-builtin does not check all 3 repetitions"
 done
@@ -86,7 +88,7 @@ done
 FAKE_WINE_HANG=shim run gc-sections --wine-timeout 1
 rc=$?
 [ "$rc" -eq 0 ] || fail "a hang (not a lost write): exit $rc, expected 0"
-grep -q 'rep 2/3: none-fresh wine-builtin wine-shim=DNF$' "$dir/err" || fail "the hang is not marked DNF"
+grep -q 'rep 2/3: wine-shim=DNF wine-builtin none-fresh$' "$dir/err" || fail "the hang is not marked DNF"
 grep -q 'rep 3/3: none-fresh wine-builtin$' "$dir/err" || fail "wine-shim ran again after its hang"
 grep -q 'wine-shim (3 reps, 1 s limit per step): did not finish' "$dir/err" ||
 	fail "wine-shim not reported as did not finish"

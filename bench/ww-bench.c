@@ -72,7 +72,8 @@ static const char *rep_mark(const struct result *r)
 /*
  * Run one group (the rows of one workload and size); returns its FAILs.
  * Repetition-major: repetition i of every row, native and Wine, before
- * repetition i+1, so a drift of the shared machine hits every row alike and
+ * repetition i+1 (rows forward, then backward), so a drift of the shared
+ * machine hits every row alike and
  * cannot move the ratios the targets judge (wine-shim / wine-builtin / uffd
  * / raw-scan on the same cells).  A native repetition is a fresh child; a
  * Wine row's process lasts the group and runs each repetition when told
@@ -90,8 +91,10 @@ static int run_group(struct bench *b, struct result *group, int ng, const char *
 	wine_limit = cell_timeout(&b->opt, s, 1);
 	for (int rep = 0; rep < s->reps; rep++) {
 		fprintf(stderr, "%s rep %d/%d:", label, rep + 1, s->reps);
-		for (int g = 0; g < ng; g++) {
-			struct result *r = &group[g];
+		for (int k = 0; k < ng; k++) {
+			/* odd repetitions in reverse order: a drift within a
+			 * repetition does not favour the rows that run first */
+			struct result *r = &group[rep % 2 ? ng - 1 - k : k];
 
 			if (r->status == ST_ERROR || r->status == ST_DNF)
 				continue;
