@@ -58,7 +58,16 @@ for t in "$native"/test-*; do
 		fi
 		rm -f "$plain"
 	elif [ "$(passed_on "$out" mprotect)" = 0 ]; then
-		echo "FAIL: $t ran nothing on mprotect under seccomp"; fail=1
+		# bodies that skip on mprotect without seccomp as well (e.g.
+		# under ASan, whose mlock locks nothing) are not the denial's doing
+		plain=$(mktemp)
+		"$t" >"$plain" 2>&1
+		if [ "$(passed_on "$plain" mprotect)" = 0 ]; then
+			echo "known: $t passes nothing on mprotect without seccomp either (skips above): not counted here"
+		else
+			echo "FAIL: $t ran nothing on mprotect under seccomp"; fail=1
+		fi
+		rm -f "$plain"
 	fi
 	if [ "$(passed_on "$out" 'uffd(-sync)?')" != 0 ]; then
 		echo "FAIL: $t ran a uffd backend though userfaultfd is denied"; fail=1
