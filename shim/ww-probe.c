@@ -22,7 +22,7 @@ static void print_probe(void)
 {
 	struct ww_probe p;
 
-	ww_probe(&p);
+	ww_probe(&p, sizeof(p));
 	printf("kernel                   %s\n", p.kernel_release);
 	printf("page size                %ld\n", p.page_size);
 	printf("vm.max_map_count         %ld\n", p.max_map_count);
