@@ -121,13 +121,12 @@ static void stats_too_small(void)
 	assert_int_equal(ww_get_stats(NULL, sizeof(u.s)), -EFAULT);
 }
 
+/* Once: nothing here depends on the backend. */
+#define ONCE(f) WW_TEST_ONLY(f, B(WW_BACKEND_MPROTECT))
+
 static const struct ww_test tests[] = {
-	WW_TEST_ONLY(probe_first_version_size, B(WW_BACKEND_MPROTECT)),
-	WW_TEST_ONLY(probe_bigger_caller, B(WW_BACKEND_MPROTECT)),
-	WW_TEST_ONLY(probe_too_small, B(WW_BACKEND_MPROTECT)),
-	WW_TEST_ONLY(stats_first_version_size, B(WW_BACKEND_MPROTECT)),
-	WW_TEST_ONLY(stats_bigger_caller, B(WW_BACKEND_MPROTECT)),
-	WW_TEST_ONLY(stats_too_small, B(WW_BACKEND_MPROTECT)),
+	ONCE(probe_first_version_size), ONCE(probe_bigger_caller), ONCE(probe_too_small),
+	ONCE(stats_first_version_size), ONCE(stats_bigger_caller), ONCE(stats_too_small),
 };
 
 WW_MAIN(tests)
