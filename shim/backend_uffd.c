@@ -44,7 +44,7 @@ static const char *uffd_unavailable(void)
 	static char reason[160];
 	struct ww_probe p;
 
-	ww_probe(&p);
+	ww_probe(&p, sizeof(p));
 	if (p.uffd_errno)
 		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p.uffd_errno));
 	else if (!p.has_wp_async || !p.has_wp_unpopulated)
