@@ -252,7 +252,7 @@ static int clean_prot(int prot)
  * covered it, an over-report). */
 static bool prot_ok(struct ww_region *r, size_t i, int prot)
 {
-	int p = r->prot[i];
+	int p = ww_region_prot(r, i);
 
 	if (r->ops != &ww_backend_mprotect)
 		return prot == p;
@@ -417,7 +417,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 	if (ww_bits_find_clear(r->committed, first, last) != last) {
 		ret = -ENOMEM;	/* as mprotect(2) on unmapped pages */
 	} else {
-		int old = r->prot[first];
+		int old = ww_region_prot(r, first);
 
 		/* External regions: the caller applied it; record only. */
 		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);

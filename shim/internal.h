@@ -68,7 +68,8 @@ struct ww_region {
 	bool committed_any;	/* a page was ever marked committed: else the
 				 * bitmap is all zero and need not be read (a
 				 * 64 GiB reservation's is 2 MiB never touched) */
-	uint8_t *prot;		/* PROT_* per page (valid where committed) */
+	ww_word *prot;		/* PROT_* per page, a byte each, 8 pages a word
+				 * (valid where committed): ww_region_prot() */
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
 	size_t prot_bytes;
 };
@@ -90,8 +91,17 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
-/* Read / write r->prot[first, last) as signal handlers may read it
- * meanwhile: into out; from `from` (or all = prot when from is NULL). */
+/* The protection of page i.  Signal handlers read it lock-free: one
+ * relaxed load of the word that holds it. */
+static inline int ww_region_prot(const struct ww_region *r, size_t i)
+{
+	return atomic_load_explicit(&r->prot[i / 8], memory_order_relaxed) >> (i % 8 * 8) & 0xff;
+}
+/* Read / write the protections of pages [first, last) as signal handlers
+ * may read them meanwhile: into out; from `from` (or all = prot when from
+ * is NULL).  Whole words are stored at once (a 1 GiB commit is 32768
+ * stores, not 262144), the words at the ends by compare-and-swap, so a
+ * reader never sees a page's byte other than its old or new value. */
 WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
 				  uint8_t *out);
 WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,

@@ -234,7 +234,7 @@ struct ww_region *ww_region_new(uintptr_t base, size_t size)
 	r->size = size;
 	r->npages = size >> ww_page_shift;
 	r->map_bytes = ww_bitmap_words(r->npages) * sizeof(ww_word);
-	r->prot_bytes = r->npages;
+	r->prot_bytes = (r->npages + 7) / 8 * sizeof(ww_word);
 	r->committed = ww_lazy_zalloc(r->map_bytes);
 	r->prot = ww_lazy_zalloc(r->prot_bytes);
 	if (!r->committed || !r->prot) {
@@ -266,19 +266,45 @@ void ww_region_fork_child(void)
 	atomic_store(&signal_readers[1], 0);
 }
 
-/* r->prot is read by signal handlers: byte-wise atomic access. */
+/* r->prot is read by signal handlers: atomic words (see internal.h). */
 void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last, uint8_t *out)
 {
 	for (size_t i = first; i < last; i++)
-		out[i - first] = __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+		out[i - first] = ww_region_prot(r, i);
+}
+
+/* Store the bytes of `val` selected by `mask` into *w, the others kept. */
+static void prot_word_merge(ww_word *w, uint64_t mask, uint64_t val)
+{
+	uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(w, &old, (old & ~mask) | (val & mask),
+						      memory_order_relaxed, memory_order_relaxed))
+		;
 }
 
 void ww_region_set_prot(struct ww_region *r, size_t first, size_t last, const uint8_t *from,
 			int prot)
 {
-	for (size_t i = first; i < last; i++)
-		__atomic_store_n(&r->prot[i], from ? from[i - first] : (uint8_t)prot,
-				 __ATOMIC_RELAXED);
+	const uint64_t ones = 0x0101010101010101ull;
+
+	for (size_t i = first; i < last;) {
+		size_t word = i / 8, lo = i % 8, hi = last - word * 8 < 8 ? last - word * 8 : 8;
+		uint64_t val = 0;
+
+		if (from) {
+			for (size_t k = lo; k < hi; k++)
+				val |= (uint64_t)from[word * 8 + k - first] << (k * 8);
+		} else {
+			val = ones * (uint8_t)prot;
+		}
+		if (lo == 0 && hi == 8)
+			atomic_store_explicit(&r->prot[word], val, memory_order_relaxed);
+		else	/* fewer than 8 bytes: the others are other pages' */
+			prot_word_merge(&r->prot[word], (((uint64_t)1 << ((hi - lo) * 8)) - 1) << (lo * 8),
+					val);
+		i = word * 8 + hi;
+	}
 }
 
 int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
