@@ -153,6 +153,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	}
 	r->owned = true;
 	r->watched = !(flags & WW_ALLOC_NO_WATCH);
+	r->unadvised = true;	/* our own mapping */
 	r->ops = ops;
 	if (flags & WW_ALLOC_COMMIT)
 		mark_committed(r, 0, r->npages, prot);
@@ -169,14 +170,11 @@ fail:
 	return ret;
 }
 
-int ww_watch(void *addr, size_t size, unsigned flags, int prot)
+/* The arguments of ww_watch / ww_watch_fresh: 0 or -errno. */
+static int watch_args(void *addr, size_t size, unsigned flags, int prot)
 {
-	struct ww_prot_snapshot before;
 	uintptr_t start, end;
-	struct ww_region *r;
-	int ret;
 
-	ww_init();
 	if ((flags & ~(WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) || !prot_valid(prot) ||
 	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, &start, &end))
 		return -EINVAL;
@@ -184,16 +182,27 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	 * protections. */
 	if ((flags & WW_WATCH_EXTERNAL) && ww_current_backend() != WW_BACKEND_UFFD)
 		return -EOPNOTSUPP;
-	/* Before allocating anything: the region's lazily mapped arrays
-	 * could otherwise land in a hole of the range, and be watched.
-	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
-	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
-		return errno == ENOMEM ? -EINVAL : -errno;
+	return 0;
+}
+
+/* ww_watch once the arguments are checked and the range is known mapped.
+ * fresh: the caller has just mapped it, without MADV_HUGEPAGE. */
+static int watch_mapped(void *addr, size_t size, unsigned flags, int prot, bool fresh)
+{
+	struct ww_prot_snapshot before;
+	uintptr_t start, end;
+	struct ww_region *r;
+	int ret;
+
+	ret = page_range(addr, size, &start, &end);	/* checked by watch_args */
+	if (ret)
+		return ret;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
 	r->watched = true;
 	r->external = flags & WW_WATCH_EXTERNAL;
+	r->unadvised = fresh;
 	r->ops = ww_backend_ops_for(ww_current_backend());
 	if (!(flags & WW_WATCH_RESERVED))
 		mark_committed(r, 0, r->npages, prot);
@@ -228,6 +237,32 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	}
 	WW_DEBUG("watch %p+%#zx (%s)", addr, r->size, r->ops->name);
 	return 0;
+}
+
+int ww_watch(void *addr, size_t size, unsigned flags, int prot)
+{
+	uintptr_t start, end;
+	int ret;
+
+	ww_init();
+	ret = watch_args(addr, size, flags, prot);
+	if (ret || (ret = page_range(addr, size, &start, &end)))
+		return ret;
+	/* Before allocating anything: the region's lazily mapped arrays
+	 * could otherwise land in a hole of the range, and be watched.
+	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
+	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
+		return errno == ENOMEM ? -EINVAL : -errno;
+	return watch_mapped(addr, size, flags, prot, false);
+}
+
+int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot)
+{
+	int ret;
+
+	ww_init();
+	ret = watch_args(addr, size, flags, prot);
+	return ret ? ret : watch_mapped(addr, size, flags, prot, true);
 }
 
 /*

@@ -62,6 +62,9 @@ struct ww_region {
 	bool external;		/* WW_WATCH_EXTERNAL: never touch the mapping */
 	bool watched;		/* write watch on (false: plain allocation of the
 				 * Win32 layer, kept only for VirtualFree/Protect) */
+	bool unadvised;		/* a fresh anonymous mapping nobody gave
+				 * MADV_HUGEPAGE: mapped by ww_alloc, or by the
+				 * caller of ww_watch_fresh (thp.c) */
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
 	ww_word *committed;	/* bit per page */
@@ -207,6 +210,16 @@ WW_HIDDEN int ww_user_writable(const struct ww_user_buf *bufs, size_t nbufs);
  * arguments ww_get refuses (flags, size 0, *count 0, NULL): the Win32
  * layer, the Wine DLL's unix side (its PE side probes the buffer). */
 WW_HIDDEN int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
+
+/* ww_watch for a caller that has just mapped [addr, addr+size) itself as
+ * private anonymous memory, without MADV_HUGEPAGE: the Wine DLL, right after
+ * Wine's NtAllocateVirtualMemory.  Skips the check for holes (one system
+ * call) and, where huge pages only form on request, MADV_NOHUGEPAGE. */
+WW_HIDDEN int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot);
+
+/* ---- transparent huge pages (thp.c): whether they can form in a mapping
+ * nobody advised; probed once, after the uffd backend's files are open. */
+WW_HIDDEN bool ww_thp_unadvised(void);
 
 /* ---- backends */
 struct ww_backend_ops {
