@@ -104,12 +104,11 @@ static int region_start(struct ww_region *r)
 	return ret;
 }
 
-/* r->prot is read lock-free by the mprotect backend's fault handler (with
- * atomic loads): store it the same way, never with memset. */
+/* Protections are read lock-free by the mprotect backend's fault handler:
+ * stored through ww_region_set_prot, never with memset. */
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_lazy_prefault(r->committed, r->map_bytes, first / 8, (last - 1) / 8 - first / 8 + 1);
-	ww_lazy_prefault(r->prot, r->prot_bytes, first, last - first);
 	ww_bits_set(r->committed, first, last);
 	r->committed_any = true;
 	ww_region_set_prot(r, first, last, NULL, prot);

@@ -71,10 +71,15 @@ struct ww_region {
 	bool committed_any;	/* a page was ever marked committed: else the
 				 * bitmap is all zero and need not be read (a
 				 * 64 GiB reservation's is 2 MiB never touched) */
-	ww_word *prot;		/* PROT_* per page, a byte each, 8 pages a word
-				 * (valid where committed): ww_region_prot() */
+	/* PROT_* per page (valid where committed): ww_region_prot().  Two
+	 * levels, so a large commit touches little memory: a byte per block
+	 * of WW_PROT_BLOCK pages holds their common protection, or
+	 * WW_PROT_MIXED, and then the page's own byte is in prot_pages
+	 * (8 to a word), written only for such blocks. */
+	_Atomic uint8_t *prot_blocks;
+	ww_word *prot_pages;
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
-	size_t prot_bytes;
+	size_t prot_block_bytes, prot_page_bytes;
 };
 
 static inline size_t ww_page_index(const struct ww_region *r, uintptr_t addr)
@@ -94,17 +99,23 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
-/* The protection of page i.  Signal handlers read it lock-free: one
- * relaxed load of the word that holds it. */
+#define WW_PROT_BLOCK 64	/* pages: a 1 GiB commit writes 4 KiB of blocks */
+#define WW_PROT_MIXED 0x80	/* not a PROT_* bit */
+/* The protection of page i.  Signal handlers read it lock-free: the block
+ * (acquire: a block turned mixed has its pages' bytes written), then, for
+ * a mixed block, the word that holds the page's byte. */
 static inline int ww_region_prot(const struct ww_region *r, size_t i)
 {
-	return atomic_load_explicit(&r->prot[i / 8], memory_order_relaxed) >> (i % 8 * 8) & 0xff;
+	int b = atomic_load_explicit(&r->prot_blocks[i / WW_PROT_BLOCK], memory_order_acquire);
+
+	if (!(b & WW_PROT_MIXED))
+		return b;
+	return atomic_load_explicit(&r->prot_pages[i / 8], memory_order_relaxed) >> (i % 8 * 8) & 0xff;
 }
 /* Read / write the protections of pages [first, last) as signal handlers
  * may read them meanwhile: into out; from `from` (or all = prot when from
- * is NULL).  Whole words are stored at once (a 1 GiB commit is 32768
- * stores, not 262144), the words at the ends by compare-and-swap, so a
- * reader never sees a page's byte other than its old or new value. */
+ * is NULL).  Writers hold the table lock exclusively (or own a region not
+ * yet in the table).  A reader sees each page's old or new value. */
 WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
 				  uint8_t *out);
 WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,

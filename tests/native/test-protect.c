@@ -99,15 +99,17 @@ static void old_prot_and_uncommitted(void)
 	T_EXPECT(base, 8, 3);
 }
 
-/* The library keeps each page's protection packed 8 to a word: runs that
- * start and end inside words must change exactly their own pages, as
- * old_prot of every page shows afterwards. */
+/* The library keeps protections in two levels (a byte per block of 64
+ * pages, each page's own byte, 8 to a word, for blocks with several): runs
+ * that start and end inside words and blocks, or cover whole blocks, must
+ * change exactly their own pages, as old_prot of every page shows. */
 static void protections_of_uneven_runs(void)
 {
-	enum { N = 45 };
+	enum { N = 150 };
 	static const int prots[] = { PROT_READ, RW, PROT_NONE, PROT_READ | PROT_EXEC };
-	static const size_t runs[][2] = { { 3, 13 }, { 7, 8 }, { 8, 16 }, { 0, 45 }, { 15, 41 },
-					  { 16, 17 }, { 1, 7 }, { 40, 45 }, { 23, 24 }, { 9, 39 } };
+	static const size_t runs[][2] = { { 3, 13 }, { 7, 8 }, { 60, 70 }, { 64, 128 }, { 0, 150 },
+					  { 127, 129 }, { 1, 63 }, { 128, 150 }, { 23, 24 }, { 9, 139 },
+					  { 64, 128 }, { 0, 64 }, { 63, 65 } };
 	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
 	int model[N], old;
 
