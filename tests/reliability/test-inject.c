@@ -27,7 +27,7 @@ static void teardown(void)
 
 static void stats(struct ww_stats *s)
 {
-	ww_get_stats(s);
+	ww_get_stats(s, sizeof(*s));
 }
 
 /* ---- mmap */
