@@ -35,6 +35,7 @@
 #define ARCH_DIR_AMD64 L"x86_64-windows\\"
 #define ARCH_DIR_I386  L"i386-windows\\"
 #define HELPER_TIMEOUT_MS 30000
+#define X86_INT3       0xcc   /* fills the block: a stray jump into it traps */
 
 volatile DWORD ww_inject_helper_thread;
 static SRWLOCK helper_lock = SRWLOCK_INIT;
@@ -130,7 +131,7 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
         *why = "cannot allocate memory in the new process";
         return FALSE;
     }
-    memset( &local, 0xcc, sizeof(local) );
+    memset( &local, X86_INT3, sizeof(local) );
     write_stub( local.code, remote, ldr );
     lstrcpyW( local.path, own_dir );
     lstrcatW( local.path, WW_DLL_NAME );

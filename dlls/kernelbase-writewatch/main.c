@@ -31,7 +31,9 @@
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
 #define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
-#define PAGE_MASK ((ULONG_PTR)0xfff)
+#define PAGE_MASK ((ULONG_PTR)WW_PAGE_SIZE - 1)
+/* The access part of a protection, without PAGE_GUARD, PAGE_NOCACHE, ... */
+#define PAGE_ACCESS_MASK 0xff
 
 static ww_unixlib_handle_t unixlib;
 static ww_unix_call_fn unix_call;          /* found in ntdll at start-up: unixcall.c */
@@ -49,16 +51,16 @@ static NTSTATUS (WINAPI *orig_NtResetWriteWatch)( HANDLE, void *, SIZE_T );
 
 static unsigned int unix_prot( DWORD protect )
 {
-    switch (protect & 0xff)
+    switch (protect & PAGE_ACCESS_MASK)
     {
-    case PAGE_READONLY:          return 1;  /* PROT_READ */
+    case PAGE_READONLY:          return WW_PROT_READ;
     case PAGE_READWRITE:
-    case PAGE_WRITECOPY:         return 3;  /* PROT_READ | PROT_WRITE */
-    case PAGE_EXECUTE:           return 4;  /* PROT_EXEC */
-    case PAGE_EXECUTE_READ:      return 5;
+    case PAGE_WRITECOPY:         return WW_PROT_READ | WW_PROT_WRITE;
+    case PAGE_EXECUTE:           return WW_PROT_EXEC;
+    case PAGE_EXECUTE_READ:      return WW_PROT_EXEC | WW_PROT_READ;
     case PAGE_EXECUTE_READWRITE:
-    case PAGE_EXECUTE_WRITECOPY: return 7;
-    default:                     return 0;  /* PAGE_NOACCESS */
+    case PAGE_EXECUTE_WRITECOPY: return WW_PROT_EXEC | WW_PROT_READ | WW_PROT_WRITE;
+    default:                     return WW_PROT_NONE;  /* PAGE_NOACCESS */
     }
 }
 
@@ -376,7 +378,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     if (!status)
     {
         *count = entries;
-        *granularity = 0x1000;
+        *granularity = WW_PAGE_SIZE;
     }
     return status;
 }
@@ -421,7 +423,7 @@ static struct hook alloc_hooks[] =
 static BOOL wine_tracks_by_mprotect(void)
 {
     struct ww_tracking_params params = { 0 };
-    SIZE_T size = 0x1000, zero = 0;
+    SIZE_T size = WW_PAGE_SIZE, zero = 0;
     void *base = NULL;
     NTSTATUS status;
 

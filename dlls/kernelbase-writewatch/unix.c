@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "writewatch.h"
 #include "internal.h"   /* ww_get_checked */
@@ -23,6 +24,10 @@
 #include "wine-tracking.h"
 
 typedef unsigned int NTSTATUS;
+
+/* The PE side passes PROT_* as unixlib.h spells them. */
+typedef char ww_prot_check[WW_PROT_NONE == PROT_NONE && WW_PROT_READ == PROT_READ &&
+                           WW_PROT_WRITE == PROT_WRITE && WW_PROT_EXEC == PROT_EXEC ? 1 : -1];
 
 static int active;
 

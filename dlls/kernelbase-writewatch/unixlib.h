@@ -30,6 +30,13 @@ typedef unsigned long long __attribute__((aligned(8))) ww_u64;
 #define WW_STATUS_NOT_SUPPORTED      0xc00000bb
 #define WW_STATUS_NOT_MAPPED_VIEW    0xc0000019  /* not a shim region: ask Wine */
 
+/* Linux's PROT_* values, which the PE side (no sys/mman.h) passes to the
+ * library as they are; unix.c checks them against sys/mman.h. */
+#define WW_PROT_NONE  0
+#define WW_PROT_READ  1
+#define WW_PROT_WRITE 2
+#define WW_PROT_EXEC  4
+
 enum ww_unix_funcs
 {
     unix_ww_init,
