@@ -103,7 +103,7 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
 {
     HMODULE ntdll = GetModuleHandleW( L"ntdll.dll" );
     void *ldr = GetProcAddress( ntdll, "LdrLoadDll" );
-    queue_apc_fn queue_apc = (queue_apc_fn)GetProcAddress( ntdll, "NtQueueApcThread" );
+    queue_apc_fn queue_apc = (queue_apc_fn)(void *)GetProcAddress( ntdll, "NtQueueApcThread" );
     MEMORY_BASIC_INFORMATION mbi;
     struct remote local, *remote;
     DWORD old;
@@ -196,7 +196,7 @@ static BOOL inject_other_arch( HANDLE process, HANDLE thread, USHORT machine, co
                                const char **why )
 {
     WCHAR cmd[MAX_PATH + 64];
-    STARTUPINFOW si = { sizeof(si) };
+    STARTUPINFOW si = { .cb = sizeof(si) };
     PROCESS_INFORMATION pi;
     DWORD code = 1;
     BOOL started;

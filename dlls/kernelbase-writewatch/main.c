@@ -30,6 +30,9 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
+/* The unix side's "not a shim region: ask Wine" (unixlib.h). */
+C_ASSERT( WW_STATUS_NOT_MAPPED_VIEW == (ULONG)STATUS_NOT_MAPPED_VIEW );
+
 #define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
 #define PAGE_MASK ((ULONG_PTR)WW_PAGE_SIZE - 1)
 /* The access part of a protection, without PAGE_GUARD, PAGE_NOCACHE, ... */
@@ -239,7 +242,8 @@ static NTSTATUS call_NtAllocateVirtualMemoryEx( const struct alloc_args *a, ULON
 static NTSTATUS WINAPI ww_NtAllocateVirtualMemory( HANDLE process, void **ret, ULONG_PTR zero_bits,
                                                    SIZE_T *size_ptr, ULONG type, ULONG protect )
 {
-    struct alloc_args args = { process, ret, zero_bits, size_ptr, type, protect };
+    struct alloc_args args = { .process = process, .ret = ret, .zero_bits = zero_bits, .size_ptr = size_ptr,
+                               .type = type, .protect = protect };
     return alloc_common( &args, call_NtAllocateVirtualMemory );
 }
 
@@ -304,27 +308,34 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
  */
 static LONG CALLBACK probe_fault( EXCEPTION_POINTERS *ptrs )
 {
-    DWORD code = ptrs->ExceptionRecord->ExceptionCode;
+    NTSTATUS code = ptrs->ExceptionRecord->ExceptionCode;
 
-    return code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
+    return code == STATUS_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
            EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
 }
 
 /* 0, or the status Wine's own NtGetWriteWatch gives for such a buffer:
  * STATUS_ACCESS_VIOLATION, or STATUS_GUARD_PAGE_VIOLATION with the guard
  * spent (never an exception raised from inside GetWriteWatch). */
+static void __attribute__((noinline)) touch_pages( char *p, const char *end )
+{
+    for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
+        __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+}
+
 static NTSTATUS probe_buffer( void **addresses, ULONG_PTR count )
 {
-    char *p = (char *)addresses, *end;
+    char *start = (char *)addresses, *end;
     NTSTATUS status = STATUS_SUCCESS;
 
     if (count > ~(ULONG_PTR)0 / sizeof(*addresses)) return STATUS_ACCESS_VIOLATION;
-    end = p + count * sizeof(*addresses);
-    if (end < p) return STATUS_ACCESS_VIOLATION;
+    end = start + count * sizeof(*addresses);
+    if (end < start) return STATUS_ACCESS_VIOLATION;
+    /* The loop in its own function: nothing here changes between the
+     * __TRY's setjmp and a fault's longjmp. */
     __TRY
     {
-        for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
-            __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+        touch_pages( start, end );
     }
     __EXCEPT( probe_fault )
     {
@@ -372,7 +383,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     entries = *count;
     params.count = &entries;
     status = UNIX_CALL( get, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
+    if (status == STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
     TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : (ULONG_PTR)entries );
     if (!status)
@@ -385,7 +396,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
 
 static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
-    struct ww_range_params params = { base, size };
+    struct ww_range_params params = { .base = base, .size = size };
     NTSTATUS status;
 
     if (!may_be_region( base ) || !is_current_process( process ))
@@ -394,7 +405,7 @@ static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T 
     TRACE( "(%p, %#Ix)\n", base, size );
     if (!size) return STATUS_INVALID_PARAMETER;
     status = UNIX_CALL( reset, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW) return orig_NtResetWriteWatch( process, base, size );
+    if (status == STATUS_NOT_MAPPED_VIEW) return orig_NtResetWriteWatch( process, base, size );
     TRACE( "-> %#lx\n", status );
     return status;
 }
