@@ -33,7 +33,9 @@ WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 /* The unix side's "not a shim region: ask Wine" (unixlib.h). */
 C_ASSERT( WW_STATUS_NOT_MAPPED_VIEW == (ULONG)STATUS_NOT_MAPPED_VIEW );
 
-#define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
+/* Each call takes its own struct ww_FUNC_params: a wrong one does not compile. */
+#define UNIX_CALL( func, params ) \
+    ({ struct ww_##func##_params *params_ = (params); unix_call( unixlib, unix_ww_##func, params_ ); })
 #define PAGE_MASK ((ULONG_PTR)WW_PAGE_SIZE - 1)
 /* The access part of a protection, without PAGE_GUARD, PAGE_NOCACHE, ... */
 #define PAGE_ACCESS_MASK 0xff
@@ -95,7 +97,6 @@ static BOOL find_region( const void *addr, struct ww_region_params *region )
 static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
 {
     MEMORY_BASIC_INFORMATION mbi;
-    struct ww_range_params params;
     char *p = start, *run_end;
     NTSTATUS status;
 
@@ -104,11 +105,17 @@ static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
         run_end = min( (char *)mbi.BaseAddress + mbi.RegionSize, end );
         if (mbi.State == state)
         {
-            params.base = p;
-            params.size = run_end - p;
-            params.flags = 0;
-            params.prot = unix_prot( mbi.Protect );
-            status = decommit ? UNIX_CALL( decommit, &params ) : UNIX_CALL( commit, &params );
+            if (decommit)
+            {
+                struct ww_decommit_params params = { .base = p, .size = run_end - p };
+                status = UNIX_CALL( decommit, &params );
+            }
+            else
+            {
+                struct ww_commit_params params = { .base = p, .size = run_end - p,
+                                                   .prot = unix_prot( mbi.Protect ) };
+                status = UNIX_CALL( commit, &params );
+            }
             TRACE( "%s %p-%p: %#lx\n", decommit ? "decommit" : "commit", p, run_end, status );
             if (status) ERR( "tracking of %p-%p may be wrong: %#lx\n", p, run_end, status );
         }
@@ -120,7 +127,7 @@ static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
 static BOOL watch_allocation( void *base, DWORD protect )
 {
     MEMORY_BASIC_INFORMATION mbi;
-    struct ww_range_params params;
+    struct ww_watch_params params;
     char *end = base;
     NTSTATUS status;
 
@@ -128,7 +135,7 @@ static BOOL watch_allocation( void *base, DWORD protect )
         end += mbi.RegionSize;
     params.base = base;
     params.size = end - (char *)base;
-    params.flags = 1;  /* reserved; the committed runs follow */
+    params.reserve_only = 1;  /* the committed runs follow */
     params.prot = unix_prot( protect );
     if ((status = UNIX_CALL( watch, &params )))
     {
@@ -146,12 +153,12 @@ static BOOL watch_allocation( void *base, DWORD protect )
  * So no VirtualQuery and one unix call: watch it committed or reserved. */
 static BOOL watch_new_allocation( void *base, SIZE_T size, ULONG type, DWORD protect )
 {
-    struct ww_range_params params;
+    struct ww_watch_params params;
     NTSTATUS status;
 
     params.base = base;
     params.size = size;
-    params.flags = !(type & MEM_COMMIT);  /* 1: reserved only */
+    params.reserve_only = !(type & MEM_COMMIT);
     params.prot = unix_prot( protect );
     if ((status = UNIX_CALL( watch, &params )))
     {
@@ -259,7 +266,7 @@ static NTSTATUS WINAPI ww_NtAllocateVirtualMemoryEx( HANDLE process, void **ret,
 static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, SIZE_T *size_ptr, ULONG type )
 {
     struct ww_region_params region;
-    struct ww_range_params params = { 0 };
+    struct ww_unwatch_params params = { 0 };
     void *addr;
     SIZE_T size;
     NTSTATUS status;
@@ -396,7 +403,7 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
 
 static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
-    struct ww_range_params params = { .base = base, .size = size };
+    struct ww_reset_params params = { .base = base, .size = size };
     NTSTATUS status;
 
     if (!may_be_region( base ) || !is_current_process( process ))
@@ -433,7 +440,7 @@ static struct hook alloc_hooks[] =
  * committed write-watch region (hooks not installed yet). */
 static BOOL wine_tracks_by_mprotect(void)
 {
-    struct ww_tracking_params params = { 0 };
+    struct ww_wine_tracking_params params = { 0 };
     SIZE_T size = WW_PAGE_SIZE, zero = 0;
     void *base = NULL;
     NTSTATUS status;

@@ -77,8 +77,8 @@ static NTSTATUS ww_unix_init( void *args )
 
 static NTSTATUS ww_unix_watch( void *args )
 {
-    struct ww_range_params *params = args;
-    unsigned int flags = WW_WATCH_EXTERNAL | (params->flags ? WW_WATCH_RESERVED : 0);
+    struct ww_watch_params *params = args;
+    unsigned int flags = WW_WATCH_EXTERNAL | (params->reserve_only ? WW_WATCH_RESERVED : 0);
 
     if (!active) return WW_STATUS_NOT_SUPPORTED;
     return errno_to_status( ww_watch( params->base, params->size, flags, params->prot ));
@@ -86,21 +86,21 @@ static NTSTATUS ww_unix_watch( void *args )
 
 static NTSTATUS ww_unix_unwatch( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_unwatch_params *params = args;
 
     return errno_to_status( ww_unwatch( params->base ));
 }
 
 static NTSTATUS ww_unix_commit( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_commit_params *params = args;
 
     return errno_to_status( ww_commit( params->base, params->size, params->prot ));
 }
 
 static NTSTATUS ww_unix_decommit( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_decommit_params *params = args;
 
     return errno_to_status( ww_decommit( params->base, params->size ));
 }
@@ -130,7 +130,7 @@ static NTSTATUS ww_unix_get( void *args )
 
 static NTSTATUS ww_unix_reset( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_reset_params *params = args;
 
     return range_status( params->base, ww_reset( params->base, params->size ));
 }
@@ -147,7 +147,7 @@ static NTSTATUS ww_unix_region( void *args )
 
 static NTSTATUS ww_unix_wine_tracking( void *args )
 {
-    struct ww_tracking_params *params = args;
+    struct ww_wine_tracking_params *params = args;
 
     params->tracking = ww_wine_tracking( params->base, params->size, params->why, sizeof(params->why) );
     return WW_STATUS_SUCCESS;
