@@ -22,6 +22,7 @@
 #include "internal.h"   /* ww_get_checked */
 #include "unixlib.h"
 #include "wine-tracking.h"
+#include "unix-log.h"
 
 typedef unsigned int NTSTATUS;
 
@@ -49,6 +50,7 @@ static NTSTATUS ww_unix_init( void *args )
     const char *why;
     int ret;
 
+    ww_unix_log_init();
     active = 0;
     /* Anything but uffd means "not the kernel tracker": Wine's own is then
      * the better mprotect implementation, since it owns the SIGSEGV handler. */
