@@ -18,8 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "ww-compat.h"   /* UFFDIO_UNREGISTER */
 #include "writewatch.h"
-#include "internal.h"   /* ww_get_checked */
+#include "internal.h"   /* ww_get_checked, ww_fault_inject */
 #include "unixlib.h"
 #include "wine-tracking.h"
 #include "unix-log.h"
@@ -69,6 +70,11 @@ static NTSTATUS ww_unix_init( void *args )
     else
     {
         active = 1;
+        /* tests/win32's log modes: a library warning when the first region
+         * is released (the unregister fails; Wine's release then drops the
+         * registration anyway), to see where it goes. */
+        if (getenv( "WRITEWATCH_TEST_UNREGISTER_FAIL" ))
+            ww_fault_inject( WW_SYS_IOCTL, UFFDIO_UNREGISTER, ENOMEM, 1 );
         snprintf( params->backend, sizeof(params->backend), "%s",
                   ww_backend_name( ww_current_backend() ));
         snprintf( params->reason, sizeof(params->reason), "%s", ww_backend_reason() );
