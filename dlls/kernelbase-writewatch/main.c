@@ -1,6 +1,9 @@
 /*
  * kernelbase-writewatch: MEM_WRITE_WATCH served by libwritewatch (userfaultfd
- * asynchronous write-protect + PAGEMAP_SCAN) for unmodified programs.
+ * asynchronous write-protect + PAGEMAP_SCAN) for unmodified programs: the
+ * replacements of ntdll's NtAllocateVirtualMemory(Ex), NtFreeVirtualMemory,
+ * NtGetWriteWatch and NtResetWriteWatch (patch.c redirects the thunks), and
+ * DllMain, which decides whether to install them.
  *
  * Wine's view table keeps owning the memory: a write-watch allocation is made
  * by Wine's real NtAllocateVirtualMemory WITHOUT MEM_WRITE_WATCH, so VirtualQuery,

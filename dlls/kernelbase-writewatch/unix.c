@@ -4,6 +4,7 @@
  * Every region is watched with WW_WATCH_EXTERNAL: Wine's view table owns the
  * mapping (reserve = mmap, commit = mprotect, decommit = mmap MAP_FIXED), the
  * library only registers it with userfaultfd and scans it with PAGEMAP_SCAN.
+ * The library's messages go to Wine's writewatch debug channel (unix-log.c).
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
