@@ -48,7 +48,7 @@ static atomic_bool mp_widened, mp_widen_logged;
 
 static int page_prot(const struct ww_region *r, size_t i)
 {
-	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+	return ww_region_prot(r, i);
 }
 
 static bool page_committed(const struct ww_region *r, size_t i)

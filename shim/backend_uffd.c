@@ -44,7 +44,7 @@ static const char *uffd_unavailable(void)
 	static char reason[160];
 	struct ww_probe p;
 
-	ww_probe(&p);
+	ww_probe(&p, sizeof(p));
 	if (p.uffd_errno)
 		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p.uffd_errno));
 	else if (!p.has_wp_async || !p.has_wp_unpopulated)
@@ -77,8 +77,20 @@ static int open_fds_locked(void)
 			WW_WARN("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
 			return -err;
 		}
+		ww_thp_unadvised();	/* probed here, once: see thp.c */
 	}
 	return 0;
+}
+
+/* MADV_NOHUGEPAGE on [addr, addr+len) of r unless no huge page can form
+ * there (thp.c).  A hint: tracking is right without it, only coarser
+ * where a huge page forms, so a refusal is logged and ignored. */
+static void advise_no_thp(struct ww_region *r, void *addr, size_t len)
+{
+	if (r->unadvised && !ww_thp_unadvised())
+		return;
+	if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
+		WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
 }
 
 static int open_fds(void)
@@ -178,8 +190,7 @@ static int uffd_attach(struct ww_region *r)
 	}
 	/* A write-protected THP would report (and be split) at 2 MiB.  Last:
 	 * a failed attach must leave the mapping's flags as they were. */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
+	advise_no_thp(r, (void *)r->base, r->size);
 	return 0;
 }
 
@@ -216,8 +227,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	 * (Wine's decommit), which dropped its registration: register it
 	 * again.  It gets protected on recommit, like ours. */
 	if (r->external) {
-		if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
-			WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
+		advise_no_thp(r, addr, len);
 		return register_range((uintptr_t)addr, len);
 	}
 	/* The dropped pages read "written" to the kernel; they are masked as

@@ -62,15 +62,24 @@ struct ww_region {
 	bool external;		/* WW_WATCH_EXTERNAL: never touch the mapping */
 	bool watched;		/* write watch on (false: plain allocation of the
 				 * Win32 layer, kept only for VirtualFree/Protect) */
+	bool unadvised;		/* a fresh anonymous mapping nobody gave
+				 * MADV_HUGEPAGE: mapped by ww_alloc, or by the
+				 * caller of ww_watch_fresh (thp.c) */
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
 	ww_word *committed;	/* bit per page */
 	bool committed_any;	/* a page was ever marked committed: else the
 				 * bitmap is all zero and need not be read (a
 				 * 64 GiB reservation's is 2 MiB never touched) */
-	uint8_t *prot;		/* PROT_* per page (valid where committed) */
+	/* PROT_* per page (valid where committed): ww_region_prot().  Two
+	 * levels, so a large commit touches little memory: a byte per block
+	 * of WW_PROT_BLOCK pages holds their common protection, or
+	 * WW_PROT_MIXED, and then the page's own byte is in prot_pages
+	 * (8 to a word), written only for such blocks. */
+	_Atomic uint8_t *prot_blocks;
+	ww_word *prot_pages;
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
-	size_t prot_bytes;
+	size_t prot_block_bytes, prot_page_bytes;
 };
 
 static inline size_t ww_page_index(const struct ww_region *r, uintptr_t addr)
@@ -90,8 +99,23 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
-/* Read / write r->prot[first, last) as signal handlers may read it
- * meanwhile: into out; from `from` (or all = prot when from is NULL). */
+#define WW_PROT_BLOCK 64	/* pages: a 1 GiB commit writes 4 KiB of blocks */
+#define WW_PROT_MIXED 0x80	/* not a PROT_* bit */
+/* The protection of page i.  Signal handlers read it lock-free: the block
+ * (acquire: a block turned mixed has its pages' bytes written), then, for
+ * a mixed block, the word that holds the page's byte. */
+static inline int ww_region_prot(const struct ww_region *r, size_t i)
+{
+	int b = atomic_load_explicit(&r->prot_blocks[i / WW_PROT_BLOCK], memory_order_acquire);
+
+	if (!(b & WW_PROT_MIXED))
+		return b;
+	return atomic_load_explicit(&r->prot_pages[i / 8], memory_order_relaxed) >> (i % 8 * 8) & 0xff;
+}
+/* Read / write the protections of pages [first, last) as signal handlers
+ * may read them meanwhile: into out; from `from` (or all = prot when from
+ * is NULL).  Writers hold the table lock exclusively (or own a region not
+ * yet in the table).  A reader sees each page's old or new value. */
 WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
 				  uint8_t *out);
 WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,
@@ -197,6 +221,16 @@ WW_HIDDEN int ww_user_writable(const struct ww_user_buf *bufs, size_t nbufs);
  * arguments ww_get refuses (flags, size 0, *count 0, NULL): the Win32
  * layer, the Wine DLL's unix side (its PE side probes the buffer). */
 WW_HIDDEN int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count);
+
+/* ww_watch for a caller that has just mapped [addr, addr+size) itself as
+ * private anonymous memory, without MADV_HUGEPAGE: the Wine DLL, right after
+ * Wine's NtAllocateVirtualMemory.  Skips the check for holes (one system
+ * call) and, where huge pages only form on request, MADV_NOHUGEPAGE. */
+WW_HIDDEN int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot);
+
+/* ---- transparent huge pages (thp.c): whether they can form in a mapping
+ * nobody advised; probed once, after the uffd backend's files are open. */
+WW_HIDDEN bool ww_thp_unadvised(void);
 
 /* ---- backends */
 struct ww_backend_ops {

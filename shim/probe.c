@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "struct_out.h"
 #include "ww-compat.h"
 
 /* userfaultfd(2) with UFFD_USER_MODE_ONLY (unprivileged since 5.11; faults
@@ -213,7 +214,6 @@ static long read_max_map_count(void)
 }
 
 static struct ww_probe cached;
-static int cached_ret;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 static void probe_once_fn(void)
@@ -232,13 +232,12 @@ static void probe_once_fn(void)
 	else
 		p->pagemap_scan_errno = probe_pagemap_scan_plain();
 	p->has_soft_dirty = probe_soft_dirty();
-	cached_ret = 0;
 }
 
-int ww_probe(struct ww_probe *probe)
+int ww_probe(struct ww_probe *probe, size_t size)
 {
 	pthread_once(&probe_once, probe_once_fn);
-	if (probe)
-		*probe = cached;
-	return cached_ret;
+	if (!probe)
+		return 0;
+	return ww_struct_out(probe, size, &cached, sizeof(cached), WW_PROBE_SIZE_VER0);
 }

@@ -156,7 +156,7 @@ static bool page_committed(const struct ww_region *r, size_t i)
 
 static uint8_t page_prot(const struct ww_region *r, size_t i)
 {
-	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+	return ww_region_prot(r, i);
 }
 
 void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
