@@ -4,15 +4,16 @@
  * then the region's backend.  Every argument is checked before anything is
  * changed, so a bad call leaves all state as it was.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "tracker_bitmap.h"
 
-#ifndef MAP_FIXED_NOREPLACE
+#if !HAVE_DECL_MAP_FIXED_NOREPLACE	/* glibc < 2.28 */
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 

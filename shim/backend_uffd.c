@@ -17,6 +17,8 @@
  * One uffd and one /proc/self/pagemap fd per process, opened on first use and
  * kept open: closing the uffd would drop the write-protection of its ranges.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

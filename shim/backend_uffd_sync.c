@@ -37,7 +37,6 @@
  * and the next touch of such a page arrives as a missing fault.
  */
 #include "config.h"
-#include "ww-compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ww-compat.h"
 #include "internal.h"
 #include "tracker_bitmap.h"
 

@@ -9,6 +9,8 @@
  *
  * fork: see atfork_prepare() and process.c.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>

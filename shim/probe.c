@@ -5,6 +5,8 @@
  * so the probe does the real thing on a scratch page: create a userfaultfd,
  * write-protect, write, and get-and-clear it with PAGEMAP_SCAN.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -18,6 +18,8 @@
  * re-armed; so a child in a new PID namespace whose pid equals the parent's
  * (both PID 1 of their namespaces) is not told apart there.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <string.h>

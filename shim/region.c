@@ -9,6 +9,8 @@
  * (ww_signal_sync).  Two reader counters and an epoch flip (the idea of the
  * kernel's SRCU), so a steady stream of faults cannot starve a writer.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>

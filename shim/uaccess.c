@@ -16,6 +16,8 @@
  * read as not writable, as they do for read(2): the kernel's own access
  * does not go through the library's fault handling there.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>

@@ -8,6 +8,8 @@
  * PROCMAP_QUERY (Linux 6.11) answers one VMA per ioctl; older kernels get
  * /proc/self/maps parsed (the whole file: slower, same answers).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
