@@ -10,8 +10,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "sys.h"
 #include "tracker_bitmap.h"
+#include "uaccess.h"
+#include "vma.h"
+#include "writewatch.h"
+#include "ww-get-checked.h"
 
 #if !HAVE_DECL_MAP_FIXED_NOREPLACE	/* glibc < 2.28 */
 #define MAP_FIXED_NOREPLACE 0x100000

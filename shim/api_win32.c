@@ -11,10 +11,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "init.h"
+#include "sys.h"
+#include "uaccess.h"
+#include "writewatch.h"
 #include "writewatch-win32.h"
+#include "ww-get-checked.h"
 
 /* Not in writewatch-win32.h: only used for errors with no closer code. */
 #define ERROR_GEN_FAILURE_ 31u

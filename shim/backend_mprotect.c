@@ -36,7 +36,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 #include "tracker_bitmap.h"
 
 static struct sigaction mp_old_sa;	/* SIGSEGV action we chain to */

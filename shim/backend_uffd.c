@@ -27,7 +27,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
+#include "uffd.h"
+#include "writewatch.h"
 #include "ww-compat.h"
 
 /* Pitfall: above 512 entries walk_end was seen at an internal chunk

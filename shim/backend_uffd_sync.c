@@ -50,9 +50,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ww-compat.h"
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 #include "tracker_bitmap.h"
+#include "uffd.h"
+#include "ww-compat.h"
 
 #define US_FEATURES UFFD_FEATURE_WP_UNPOPULATED
 

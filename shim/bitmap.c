@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "sys.h"
 
 /*
  * Up to this size an array comes from the heap: a mapping of its own would

@@ -18,7 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "region.h"
+#include "stats.h"
+#include "writewatch.h"
 
 size_t ww_page_size;
 unsigned ww_page_shift;

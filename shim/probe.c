@@ -16,7 +16,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "init.h"
+#include "sys.h"
+#include "uffd.h"
+#include "writewatch.h"
 #include "ww-compat.h"
 
 /* userfaultfd(2) with UFFD_USER_MODE_ONLY (unprivileged since 5.11; faults

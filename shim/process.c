@@ -26,7 +26,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "region.h"
+#include "sys.h"
 
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18

@@ -18,7 +18,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 
 struct snapshot {
 	size_t count;

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
 #include "tracker_bitmap.h"
 
 /* Clean pages between two taken pages that a re-arm span may cover.  Re-arming

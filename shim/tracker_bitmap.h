@@ -17,7 +17,12 @@
 #ifndef WW_TRACKER_BITMAP_H
 #define WW_TRACKER_BITMAP_H
 
-#include "internal.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bitmap.h"
+#include "hidden.h"
+#include "region.h"
 
 struct ww_tracker {
 	ww_word *dirty;		/* bit per page, lazily backed */
@@ -93,10 +98,5 @@ WW_HIDDEN int ww_tracker_get(struct ww_region *r, struct ww_tracker *t,
 			     bool reset, void **pages, size_t *count);
 WW_HIDDEN int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t,
 			       const struct ww_rearm *ra, size_t first, size_t last);
-
-/* uffd-sync: whether its userfaultfd also resolves faults taken inside the
- * kernel (read(2) into a clean page).  False for a UFFD_USER_MODE_ONLY fd:
- * such writes fail with EFAULT, like the mprotect backend. */
-WW_HIDDEN bool ww_uffd_sync_handles_kernel_faults(void);
 
 #endif /* WW_TRACKER_BITMAP_H */

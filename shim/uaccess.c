@@ -19,10 +19,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
 
-#include "internal.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "sys.h"
+#include "uaccess.h"
 
 #define IOV_BATCH 512
 

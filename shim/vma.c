@@ -12,13 +12,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
+#include "sys.h"
+#include "vma.h"
 #include "ww-compat.h"
 
 static void clip(struct ww_vma *v, uintptr_t start, uintptr_t end)

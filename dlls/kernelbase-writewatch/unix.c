@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "writewatch.h"
-#include "internal.h"   /* ww_get_checked */
+#include "ww-get-checked.h"
 #include "unixlib.h"
 #include "wine-tracking.h"
 
