@@ -266,7 +266,7 @@ static bool prot_ok(struct ww_region *r, size_t i, int prot)
 
 	if (r->ops != &ww_backend_mprotect)
 		return prot == p;
-	if (!ww_tracker_test(ww_tracker_of(r), i))
+	if (!ww_bit_test(ww_tracker_of(r)->dirty, i))
 		return prot == clean_prot(p);
 	return prot == p || prot == clean_prot(p);
 }

@@ -82,8 +82,8 @@ static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0)
 		return false;
 	ww_test_point(WW_TP_FAULT_MARK, ww_page_addr(r, fault));
-	was_dirty = ww_tracker_test(t, fault);
-	fresh = ww_tracker_mark(t, first, last);
+	was_dirty = ww_bit_test(t->dirty, fault);
+	fresh = ww_bits_set(t->dirty, first, last);
 	if (last - first > 1) {
 		/* pages made writable that nobody wrote: over-reported */
 		if (!was_dirty && fresh)
@@ -119,8 +119,8 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 	int round;
 
 	for (round = 0; round < 4; round++) {
-		size_t j = ww_tracker_prev_set(t, 0, i);
-		size_t k = ww_tracker_next_set(t, i + 1, r->npages);
+		size_t j = ww_bits_find_last_set(t->dirty, 0, i);
+		size_t k = ww_bits_find_set(t->dirty, i + 1, r->npages);
 		bool left = j != SIZE_MAX && same_run(r, j, i, prot);
 		bool right = k < r->npages && same_run(r, i + 1, k + 1, prot);
 		size_t lo, hi;
@@ -137,8 +137,8 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 			return true;
 
 		/* free VMAs elsewhere: join two dirty pages across a clean gap */
-		for (j = ww_tracker_next_set(t, 0, r->npages); j < r->npages; j = k) {
-			k = ww_tracker_next_set(t, j + 1, r->npages);
+		for (j = ww_bits_find_set(t->dirty, 0, r->npages); j < r->npages; j = k) {
+			k = ww_bits_find_set(t->dirty, j + 1, r->npages);
 			if (k < r->npages && k > j + 1 && page_prot(r, j) & PROT_WRITE &&
 			    same_run(r, j, k + 1, page_prot(r, j)) &&
 			    mp_open_span(r, t, j + 1, k, page_prot(r, j), j))
@@ -346,14 +346,14 @@ static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int ar
  * ones keep their written state */
 static int want_commit(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
-	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
+	return ww_bit_test(t->dirty, i) ? prot : clean_prot(prot);
 }
 
 static int want_protect(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
 	if (!page_committed(r, i))
 		return -1;
-	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
+	return ww_bit_test(t->dirty, i) ? prot : clean_prot(prot);
 }
 
 /* mprotect [first, last) page by page as target says, one call per run. */
@@ -452,7 +452,7 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 		return -ENOMEM;
 	for (i = first; i < last; i++)
 		if (target == want_commit || page_committed(r, i))
-			fresh += ww_tracker_mark(t, i, i + 1);
+			fresh += ww_bits_set(t->dirty, i, i + 1);
 	WW_STAT_ADD(overreported_pages, fresh);
 	WW_STAT_ADD(enomem_widenings, 1);
 	if (!atomic_exchange(&warned, true))
@@ -475,7 +475,7 @@ static int want_tracked(struct ww_region *r, struct ww_tracker *t, size_t i, int
 {
 	if (!page_committed(r, i))
 		return -1;
-	return ww_tracker_test(t, i) ? page_prot(r, i) : clean_prot(page_prot(r, i));
+	return ww_bit_test(t->dirty, i) ? page_prot(r, i) : clean_prot(page_prot(r, i));
 }
 
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
@@ -505,7 +505,7 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 		mp_apply(r, t, first, last, want_tracked, 0);
 	} else {
 		/* Windows: a decommitted page reads clean once recommitted */
-		ww_tracker_clear(t, first, last);
+		ww_bits_clear(t->dirty, first, last);
 	}
 	free(was);
 	return err;

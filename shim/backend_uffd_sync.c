@@ -519,7 +519,7 @@ static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	for (a = ww_bits_find_clear(r->committed, first, last); a < last;
 	     a = ww_bits_find_clear(r->committed, b, last)) {
 		b = ww_bits_find_set(r->committed, a, last);
-		ww_tracker_clear(t, a, b);
+		ww_bits_clear(t->dirty, a, b);
 	}
 	err = us_wp_runs(r, first, last, false);
 	return err ? err : ww_region_mprotect(r, first, last, prot);
@@ -539,7 +539,7 @@ static int us_decommit(struct ww_region *r, size_t first, size_t last)
 		err = ww_region_mprotect(r, first, last, PROT_NONE);
 	if (err)
 		return err;
-	ww_tracker_clear(t, first, last);
+	ww_bits_clear(t->dirty, first, last);
 	return 0;
 }
 
@@ -592,7 +592,7 @@ static void us_child_region(struct ww_region *r, void *arg)
 	for (a = ww_bits_find_set(r->committed, 0, r->npages); a < r->npages;
 	     a = ww_bits_find_set(r->committed, b, r->npages)) {
 		b = ww_bits_find_clear(r->committed, a, r->npages);
-		fresh += ww_tracker_mark(t, a, b);
+		fresh += ww_bits_set(t->dirty, a, b);
 	}
 	WW_STAT_ADD(overreported_pages, fresh);
 	if (us_fd >= 0 && us_register(us_fd, r->base, r->size) < 0)

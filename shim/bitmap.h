@@ -40,11 +40,20 @@ static inline void ww_bit_clear(ww_word *map, size_t bit)
 {
 	atomic_fetch_and(&map[bit / 64], ~((uint64_t)1 << (bit % 64)));
 }
-/* Set / clear bits [first, last). */
-WW_HIDDEN void ww_bits_set(ww_word *map, size_t first, size_t last);
+/* The operations on bits [first, last) below are atomic per word and
+ * async-signal-safe. */
+/* Set bits [first, last); returns how many of them were clear. */
+WW_HIDDEN size_t ww_bits_set(ww_word *map, size_t first, size_t last);
 WW_HIDDEN void ww_bits_clear(ww_word *map, size_t first, size_t last);
 /* First set (find_set) or clear bit in [first, last), or last if none. */
 WW_HIDDEN size_t ww_bits_find_set(ww_word *map, size_t first, size_t last);
 WW_HIDDEN size_t ww_bits_find_clear(ww_word *map, size_t first, size_t last);
+/* Last set bit in [first, last), or SIZE_MAX if none. */
+WW_HIDDEN size_t ww_bits_find_last_set(ww_word *map, size_t first, size_t last);
+/* Store in out[] the lowest set bits of [first, last), at most cap, in
+ * ascending order; with clear, atomically clear exactly the bits stored.
+ * Returns how many were stored. */
+WW_HIDDEN size_t ww_bits_take(ww_word *map, size_t first, size_t last, bool clear,
+			      size_t *out, size_t cap);
 
 #endif /* WW_BITMAP_H */

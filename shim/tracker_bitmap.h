@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Dirty-bitmap engine shared by the backends that track writes themselves
- * (mprotect, uffd-sync): one bit per page, set by the fault path, taken
- * (test-and-clear) by get/reset.
+ * Dirty-page tracking shared by the backends that track writes themselves
+ * (mprotect, uffd-sync): a bitmap (bitmap.h) with one bit per page, set by
+ * the fault path, taken (test-and-clear) by get/reset, and the re-arming of
+ * the pages taken.
  *
  * The lossless protocol both backends follow:
  *   fault:  make the page writable  THEN  set its bit
@@ -43,28 +44,6 @@ static inline void ww_tracker_publish(struct ww_region *r, struct ww_tracker *t)
 {
 	__atomic_store_n((struct ww_tracker **)&r->backend_data, t, __ATOMIC_RELEASE);
 }
-
-static inline bool ww_tracker_test(struct ww_tracker *t, size_t page)
-{
-	return ww_bit_test(t->dirty, page);
-}
-
-/* Set bits [first, last); returns how many were clear.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_mark(struct ww_tracker *t, size_t first, size_t last);
-/* Clear bits [first, last). */
-WW_HIDDEN void ww_tracker_clear(struct ww_tracker *t, size_t first, size_t last);
-/* Last set bit in [lo, hi), or SIZE_MAX.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_prev_set(struct ww_tracker *t, size_t lo, size_t hi);
-/* First set bit in [lo, hi), or hi.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_next_set(struct ww_tracker *t, size_t lo, size_t hi);
-
-/*
- * Store in out[] the lowest set bits of [first, last), at most cap, in
- * ascending order; with clear, atomically clear exactly the bits stored.
- * Returns how many were stored.
- */
-WW_HIDDEN size_t ww_tracker_take(struct ww_tracker *t, size_t first, size_t last,
-				 bool clear, size_t *out, size_t cap);
 
 /*
  * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
