@@ -16,7 +16,6 @@
 #include "log.h"
 #include "region.h"
 #include "sys.h"
-#include "tracker_bitmap.h"
 #include "uaccess.h"
 #include "vma.h"
 #include "writewatch.h"
@@ -33,18 +32,12 @@
 static const char *plain_unavailable(void) { return NULL; }
 static int plain_attach(struct ww_region *r) { return 0; }
 static void plain_detach(struct ww_region *r) {}
-static int plain_decommit(struct ww_region *r, size_t first, size_t last)
-{
-	int ret = ww_region_drop(r, first, last);
-
-	return ret ? ret : ww_region_mprotect(r, first, last, PROT_NONE);
-}
 static void plain_fork_child(void) {}
 
 static const struct ww_backend_ops plain_ops = {
 	.kind = WW_BACKEND_COUNT, .name = "none",
 	.unavailable = plain_unavailable, .attach = plain_attach, .detach = plain_detach,
-	.commit = ww_region_mprotect, .decommit = plain_decommit, .protect = ww_region_mprotect,
+	.commit = ww_region_mprotect, .decommit = ww_region_decommit, .protect = ww_region_mprotect,
 	.fork_child = plain_fork_child,
 };
 
@@ -251,24 +244,12 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
  * anonymous memory mapped there with those very protections is not told
  * apart.
  */
-static int clean_prot(int prot)
-{
-	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
-}
-
-/* Is prot what the library may have given committed page i?  mprotect: a
- * clean page is never writable (the lossless invariant); a written one is
- * writable, or protected again with its bit still set (a re-arm that
- * covered it, an over-report). */
+/* Is prot what the library may have given committed page i? */
 static bool prot_ok(struct ww_region *r, size_t i, int prot)
 {
-	int p = r->prot[i];
-
-	if (r->ops != &ww_backend_mprotect)
-		return prot == p;
-	if (!ww_bit_test(ww_tracker_of(r)->dirty, i))
-		return prot == clean_prot(p);
-	return prot == p || prot == clean_prot(p);
+	if (r->ops->mapped_prot_ok)
+		return r->ops->mapped_prot_ok(r, i, prot);
+	return prot == ww_page_prot(r, i);
 }
 
 static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)

@@ -45,6 +45,10 @@ struct ww_backend_ops {
 		   void **pages, size_t *count);
 	/* Make [first, last) clean. */
 	int (*reset)(struct ww_region *r, size_t first, size_t last);
+	/* Whether committed page i, mapped with prot, is as this backend left
+	 * it (ww_free's check before unmapping).  NULL: prot must be the
+	 * page's own (r->prot). */
+	bool (*mapped_prot_ok)(struct ww_region *r, size_t i, int prot);
 	/* Whether pages [first, last) are still mapped the way this backend
 	 * set them up (ww_free's check before unmapping): e.g. still
 	 * registered with its userfaultfd.  May make them untracked (they

@@ -142,25 +142,6 @@ static int register_range(uintptr_t start, size_t len)
 	return 0;
 }
 
-/* Call fn on each run of pages in [first, last) whose committed bit equals
- * `committed`; stops at the first error. */
-static int for_each_run(struct ww_region *r, size_t first, size_t last, bool committed,
-			int (*fn)(struct ww_region *r, size_t a, size_t b, void *arg), void *arg)
-{
-	size_t (*find_start)(ww_word *, size_t, size_t) = committed ? ww_bits_find_set : ww_bits_find_clear;
-	size_t (*find_end)(ww_word *, size_t, size_t) = committed ? ww_bits_find_clear : ww_bits_find_set;
-
-	for (size_t a = find_start(r->committed, first, last); a < last;) {
-		size_t b = find_end(r->committed, a, last);
-		int ret = fn(r, a, b, arg);
-
-		if (ret)
-			return ret;
-		a = find_start(r->committed, b, last);
-	}
-	return 0;
-}
-
 static int protect_run(struct ww_region *r, size_t a, size_t b, void *arg)
 {
 	return write_protect(ww_page_addr(r, a), (b - a) << ww_page_shift, true);
@@ -179,7 +160,7 @@ static int uffd_attach(struct ww_region *r)
 	 * committed; the rest is protected when committed.  Nothing committed
 	 * (a reservation): no walk of the bitmap, whose first read of each
 	 * page would be a page fault (512 for 64 GiB, ~20 ms here). */
-	ret = r->committed_any ? for_each_run(r, 0, r->npages, true, protect_run, NULL) : 0;
+	ret = r->committed_any ? ww_region_for_each_run(r, 0, r->npages, true, protect_run, NULL) : 0;
 	if (ret) {
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
@@ -207,7 +188,7 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	/* Newly committed pages start clean: protect them before they become
 	 * accessible.  Already committed pages keep their state. */
-	int ret = for_each_run(r, first, last, false, protect_run, NULL);
+	int ret = ww_region_for_each_run(r, first, last, false, protect_run, NULL);
 
 	if (ret || r->external)	/* external: the caller has applied prot */
 		return ret;
@@ -371,9 +352,9 @@ static int uffd_get(struct ww_region *r, size_t first, size_t last, bool reset,
 	int ret;
 
 	if (child_untracked)
-		ret = for_each_run(r, first, last, true, report_all_run, &s);
+		ret = ww_region_for_each_run(r, first, last, true, report_all_run, &s);
 	else
-		ret = for_each_run(r, first, last, true, scan_run, &s);
+		ret = ww_region_for_each_run(r, first, last, true, scan_run, &s);
 	*count = s.found;
 	return ret;
 }
@@ -411,7 +392,7 @@ static int uffd_reset(struct ww_region *r, size_t first, size_t last)
 {
 	if (child_untracked)
 		return 0;
-	return for_each_run(r, first, last, true, reset_run, NULL);
+	return ww_region_for_each_run(r, first, last, true, reset_run, NULL);
 }
 
 static void reregister_in_child(struct ww_region *r, void *arg)

@@ -421,28 +421,22 @@ static int us_wp_pages(struct ww_region *r, size_t first, size_t last)
 	return 0;
 }
 
+static int us_wp_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	if (us_wp_pages(r, a, b) < 0) {
+		int err = errno;
+
+		WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
+			ww_pages_len(b - a), strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
 /* Write-protect the pages of [first, last) whose committed bit is `committed`. */
 static int us_wp_runs(struct ww_region *r, size_t first, size_t last, bool committed)
 {
-	size_t a = first, b;
-
-	while (a < last) {
-		a = committed ? ww_bits_find_set(r->committed, a, last)
-			      : ww_bits_find_clear(r->committed, a, last);
-		if (a >= last)
-			break;
-		b = committed ? ww_bits_find_clear(r->committed, a, last)
-			      : ww_bits_find_set(r->committed, a, last);
-		if (us_wp_pages(r, a, b) < 0) {
-			int err = errno;
-
-			WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
-				ww_pages_len(b - a), strerror(err));
-			return -err;
-		}
-		a = b;
-	}
-	return 0;
+	return ww_region_for_each_run(r, first, last, committed, us_wp_run, NULL);
 }
 
 static int us_attach(struct ww_region *r)
@@ -495,19 +489,9 @@ static void us_detach(struct ww_region *r)
 			r->size, strerror(errno));
 }
 
-static void us_release(struct ww_region *r)
-{
-	struct ww_tracker *t = ww_tracker_of(r);
-
-	ww_tracker_publish(r, NULL);
-	ww_tracker_free(t);
-}
-
-
 static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	size_t a, b;
 	int err;
 
 	if (!t)
@@ -516,11 +500,7 @@ static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	if (err)
 		return err;
 	/* new pages start clean: forget, then protect before they open up */
-	for (a = ww_bits_find_clear(r->committed, first, last); a < last;
-	     a = ww_bits_find_clear(r->committed, b, last)) {
-		b = ww_bits_find_set(r->committed, a, last);
-		ww_bits_clear(t->dirty, a, b);
-	}
+	ww_tracker_forget_new(r, t, first, last);
 	err = us_wp_runs(r, first, last, false);
 	return err ? err : ww_region_mprotect(r, first, last, prot);
 }
@@ -534,9 +514,7 @@ static int us_decommit(struct ww_region *r, size_t first, size_t last)
 		return -EINVAL;
 	/* DONTNEED drops the ptes with their uffd-wp state (anonymous memory);
 	 * commit write-protects the pages again */
-	err = ww_region_drop(r, first, last);
-	if (!err)
-		err = ww_region_mprotect(r, first, last, PROT_NONE);
+	err = ww_region_decommit(r, first, last);
 	if (err)
 		return err;
 	ww_bits_clear(t->dirty, first, last);
@@ -578,23 +556,31 @@ static int us_reset(struct ww_region *r, size_t first, size_t last)
 	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
 }
 
+struct us_mark_all {
+	struct ww_tracker *t;
+	size_t fresh;
+};
+
+static int us_mark_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	struct us_mark_all *m = arg;
+
+	m->fresh += ww_bits_set(m->t->dirty, a, b);
+	return 0;
+}
+
 /* Fork child: see us_fork_child(). */
 static void us_child_region(struct ww_region *r, void *arg)
 {
 	bool *failed = arg;
-	struct ww_tracker *t = ww_tracker_of(r);
-	size_t a, b, fresh = 0;
+	struct us_mark_all m = { .t = ww_tracker_of(r) };
 
-	if (r->ops != &ww_backend_uffd_sync || !t)
+	if (r->ops != &ww_backend_uffd_sync || !m.t)
 		return;
 	/* the child's ptes lost their uffd-wp bits: every committed page may
 	 * be written unseen until its next reset, so report them all */
-	for (a = ww_bits_find_set(r->committed, 0, r->npages); a < r->npages;
-	     a = ww_bits_find_set(r->committed, b, r->npages)) {
-		b = ww_bits_find_clear(r->committed, a, r->npages);
-		fresh += ww_bits_set(t->dirty, a, b);
-	}
-	WW_STAT_ADD(overreported_pages, fresh);
+	ww_region_for_each_run(r, 0, r->npages, true, us_mark_run, &m);
+	WW_STAT_ADD(overreported_pages, m.fresh);
 	if (us_fd >= 0 && us_register(us_fd, r->base, r->size) < 0)
 		*failed = true;
 }
@@ -638,7 +624,7 @@ const struct ww_backend_ops ww_backend_uffd_sync = {
 	.unavailable = us_unavailable,
 	.attach = us_attach,
 	.detach = us_detach,
-	.release = us_release,
+	.release = ww_tracker_release,
 	.commit = us_commit,
 	.decommit = us_decommit,
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit */

@@ -311,3 +311,40 @@ int ww_region_drop(struct ww_region *r, size_t first, size_t last)
 	}
 	return 0;
 }
+
+int ww_region_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	int ret = ww_region_drop(r, first, last);
+
+	return ret ? ret : ww_region_mprotect(r, first, last, PROT_NONE);
+}
+
+int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last, bool committed,
+			   ww_run_fn fn, void *arg)
+{
+	size_t (*find_start)(ww_word *, size_t, size_t) = committed ? ww_bits_find_set : ww_bits_find_clear;
+	size_t (*find_end)(ww_word *, size_t, size_t) = committed ? ww_bits_find_clear : ww_bits_find_set;
+
+	for (size_t a = find_start(r->committed, first, last); a < last;) {
+		size_t b = find_end(r->committed, a, last);
+		int ret = fn(r, a, b, arg);
+
+		if (ret)
+			return ret;
+		a = find_start(r->committed, b, last);
+	}
+	return 0;
+}
+
+void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
+{
+	int p = ww_page_prot(r, i);
+	size_t a = i, b = i + 1;
+
+	while (a > 0 && ww_page_committed(r, a - 1) && ww_page_prot(r, a - 1) == p)
+		a--;
+	while (b < r->npages && ww_page_committed(r, b) && ww_page_prot(r, b) == p)
+		b++;
+	*lo = a;
+	*hi = b;
+}

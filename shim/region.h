@@ -53,6 +53,30 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
+/* Whether page i is committed, and its PROT_* (valid where committed):
+ * plain atomic loads, async-signal-safe. */
+static inline bool ww_page_committed(const struct ww_region *r, size_t i)
+{
+	return ww_bit_test(r->committed, i);
+}
+static inline int ww_page_prot(const struct ww_region *r, size_t i)
+{
+	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+}
+
+/*
+ * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
+ * i must be committed.  Async-signal-safe (plain loads only).
+ */
+WW_HIDDEN void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi);
+
+/* fn on each run [a, b) of pages of [first, last) whose committed bit is
+ * `committed`, in ascending order; stops at fn's first non-zero result and
+ * returns it, else 0. */
+typedef int (*ww_run_fn)(struct ww_region *r, size_t a, size_t b, void *arg);
+WW_HIDDEN int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last,
+				     bool committed, ww_run_fn fn, void *arg);
+
 /* Read / write r->prot[first, last) as signal handlers may read it
  * meanwhile: into out; from `from` (or all = prot when from is NULL). */
 WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
@@ -64,8 +88,11 @@ WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last
  * of ops->commit / ops->protect, for backends with nothing else to do. */
 WW_HIDDEN int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot);
 /* Drop the contents of pages [first, last) (MADV_DONTNEED); 0 or -errno
- * (logged).  Decommit = this, then PROT_NONE. */
+ * (logged). */
 WW_HIDDEN int ww_region_drop(struct ww_region *r, size_t first, size_t last);
+/* Decommit pages [first, last) of a mapping the library may change: drop
+ * them, then PROT_NONE; 0 or -errno (logged). */
+WW_HIDDEN int ww_region_decommit(struct ww_region *r, size_t first, size_t last);
 
 /*
  * The region table.  API calls take the table lock (shared for get/reset,

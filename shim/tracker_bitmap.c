@@ -43,27 +43,23 @@ void ww_tracker_free(struct ww_tracker *t)
 	free(t);
 }
 
-static bool page_committed(const struct ww_region *r, size_t i)
+void ww_tracker_release(struct ww_region *r)
 {
-	return ww_bit_test(r->committed, i);
+	struct ww_tracker *t = ww_tracker_of(r);
+
+	ww_tracker_publish(r, NULL);
+	ww_tracker_free(t);
 }
 
-static uint8_t page_prot(const struct ww_region *r, size_t i)
+static int forget_run(struct ww_region *r, size_t a, size_t b, void *t)
 {
-	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+	ww_bits_clear(((struct ww_tracker *)t)->dirty, a, b);
+	return 0;
 }
 
-void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
+void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t, size_t first, size_t last)
 {
-	uint8_t p = page_prot(r, i);
-	size_t a = i, b = i + 1;
-
-	while (a > 0 && page_committed(r, a - 1) && page_prot(r, a - 1) == p)
-		a--;
-	while (b < r->npages && page_committed(r, b) && page_prot(r, b) == p)
-		b++;
-	*lo = a;
-	*hi = b;
+	ww_region_for_each_run(r, first, last, false, forget_run, t);
 }
 
 /* May a span ending at page `end` (exclusive) grow to include page `next`? */
@@ -77,7 +73,7 @@ static bool span_can_join(const struct ww_region *r, const struct ww_rearm *ra,
 	if (!ra->same_prot)
 		return true;
 	for (i = end; i <= next; i++)
-		if (!page_committed(r, i) || page_prot(r, i) != page_prot(r, start))
+		if (!ww_page_committed(r, i) || ww_page_prot(r, i) != ww_page_prot(r, start))
 			return false;
 	return true;
 }
@@ -121,7 +117,7 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 
 		for (b = a + 1; b < n && span_can_join(r, ra, start, end, idx[b]); b++)
 			end = idx[b] + 1;
-		if (ra->same_prot && !page_committed(r, start)) {
+		if (ra->same_prot && !ww_page_committed(r, start)) {
 			a = b;	/* decommitted meanwhile: nothing to protect */
 			continue;
 		}

@@ -45,11 +45,14 @@ static inline void ww_tracker_publish(struct ww_region *r, struct ww_tracker *t)
 	__atomic_store_n((struct ww_tracker **)&r->backend_data, t, __ATOMIC_RELEASE);
 }
 
-/*
- * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
- * i must be committed.  Async-signal-safe (plain loads only).
- */
-WW_HIDDEN void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi);
+/* ops->release of both backends: unpublish and free r's tracker (r is out
+ * of the table, no handler can see it). */
+WW_HIDDEN void ww_tracker_release(struct ww_region *r);
+
+/* ops->commit, before r->committed is updated: the pages of [first, last)
+ * not committed yet start clean. */
+WW_HIDDEN void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t,
+				     size_t first, size_t last);
 
 /*
  * How a backend write-protects ("re-arms") pages [first, last) again after
