@@ -27,20 +27,6 @@
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 
-/* ---- the "plain" backend: allocations the Win32 layer makes without
- * MEM_WRITE_WATCH.  No tracking; get/reset are refused before reaching it. */
-static const char *plain_unavailable(void) { return NULL; }
-static int plain_attach(struct ww_region *r) { return 0; }
-static void plain_detach(struct ww_region *r) {}
-static void plain_fork_child(void) {}
-
-static const struct ww_backend_ops plain_ops = {
-	.kind = WW_BACKEND_COUNT, .name = "none",
-	.unavailable = plain_unavailable, .attach = plain_attach, .detach = plain_detach,
-	.commit = ww_region_mprotect, .decommit = ww_region_decommit, .protect = ww_region_mprotect,
-	.fork_child = plain_fork_child,
-};
-
 /* ---- argument helpers */
 
 /* [addr, addr+size) widened to whole pages; -EINVAL for size 0 or overflow. */
@@ -72,7 +58,7 @@ static void region_destroy(struct ww_region *r, bool attached)
 	if (attached)
 		r->ops->detach(r);
 	ww_region_remove(r);
-	if (r->owned)
+	if (ww_region_is_owned(r))
 		ww_sys_munmap((void *)r->base, r->size);
 	if (r->ops->release)
 		r->ops->release(r);
@@ -135,7 +121,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	if ((flags & ~(WW_ALLOC_COMMIT | WW_ALLOC_NO_WATCH)) || !prot_valid(prot) ||
 	    (hint & (ww_page_size - 1)) || page_range((void *)hint, *size, &start, &end))
 		return -EINVAL;
-	ops = (flags & WW_ALLOC_NO_WATCH) ? &plain_ops : ww_backend_ops_for(ww_current_backend());
+	ops = (flags & WW_ALLOC_NO_WATCH) ? &ww_backend_plain : ww_backend_ops_for(ww_current_backend());
 
 	/* Reserved pages are PROT_NONE and unbacked; NORESERVE so that a
 	 * 64 GiB reservation does not count against overcommit.  Committed
@@ -154,8 +140,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 		ww_sys_munmap(base, end - start);
 		return -ENOMEM;
 	}
-	r->owned = true;
-	r->watched = !(flags & WW_ALLOC_NO_WATCH);
+	r->kind = (flags & WW_ALLOC_NO_WATCH) ? WW_REGION_OWNED_PLAIN : WW_REGION_OWNED;
 	r->ops = ops;
 	if (flags & WW_ALLOC_COMMIT)
 		mark_committed(r, 0, r->npages, prot);
@@ -195,8 +180,7 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
-	r->watched = true;
-	r->external = flags & WW_WATCH_EXTERNAL;
+	r->kind = (flags & WW_WATCH_EXTERNAL) ? WW_REGION_EXTERNAL : WW_REGION_WATCHED_MAPPING;
 	r->ops = ww_backend_ops_for(ww_current_backend());
 	if (!(flags & WW_WATCH_RESERVED))
 		mark_committed(r, 0, r->npages, prot);
@@ -322,7 +306,7 @@ static int end_region(void *base, bool owned)
 		return -EINVAL;
 	ww_table_lock_exclusive();
 	r = ww_region_find((uintptr_t)base, 1);
-	if (!r || r->base != (uintptr_t)base || r->owned != owned) {
+	if (!r || r->base != (uintptr_t)base || ww_region_is_owned(r) != owned) {
 		ww_table_unlock();
 		return -EINVAL;
 	}
@@ -411,7 +395,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 		int old = r->prot[first];
 
 		/* External regions: the caller applied it; record only. */
-		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);
+		ret = r->kind == WW_REGION_EXTERNAL ? 0 : r->ops->protect(r, first, last, prot);
 		if (!ret) {
 			ww_region_set_prot(r, first, last, NULL, prot);
 			if (old_prot)
@@ -433,7 +417,7 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 		return -EINVAL;
 	ww_table_lock_shared();
 	*rp = region_for(start, end);
-	if (!*rp || !(*rp)->watched) {
+	if (!*rp || (*rp)->kind == WW_REGION_OWNED_PLAIN) {
 		ww_table_unlock();
 		return -EINVAL;
 	}
@@ -443,7 +427,7 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	 * owner maps them, tells us of every change and unwatches before it
 	 * unmaps (WW_WATCH_EXTERNAL), so the system call per get would only
 	 * repeat what the table knows. */
-	if (!(*rp)->external && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
+	if ((*rp)->kind != WW_REGION_EXTERNAL && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
 		int err = errno;
 
 		ww_table_unlock();
@@ -556,7 +540,7 @@ int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend 
 		if (size)
 			*size = r->size;
 		if (backend)
-			*backend = r->watched ? r->ops->kind : WW_BACKEND_AUTO;
+			*backend = r->ops->kind;	/* the plain backend's: NONE */
 	}
 	ww_table_unlock();
 	return r ? 0 : -ENOENT;

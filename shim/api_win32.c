@@ -280,8 +280,8 @@ static bool watched_range(void *base, size_t size)
 
 	if (a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end))
 		return false;
-	/* ww_region_info gives AUTO for a region made without write watch. */
-	if (ww_region_info(base, &rbase, &rsize, &backend) || backend == WW_BACKEND_AUTO)
+	/* ww_region_info gives NONE for a region made without write watch. */
+	if (ww_region_info(base, &rbase, &rsize, &backend) || backend == WW_BACKEND_NONE)
 		return false;
 	return end - (uintptr_t)rbase <= rsize;
 }

@@ -63,6 +63,8 @@ struct ww_backend_ops {
 WW_HIDDEN extern const struct ww_backend_ops ww_backend_uffd;
 WW_HIDDEN extern const struct ww_backend_ops ww_backend_mprotect;
 WW_HIDDEN extern const struct ww_backend_ops ww_backend_uffd_sync;
+/* Not a way of tracking: the ops of regions that are not watched. */
+WW_HIDDEN extern const struct ww_backend_ops ww_backend_plain;
 WW_HIDDEN const struct ww_backend_ops *ww_backend_ops_for(enum ww_backend b);
 
 /* uffd-sync: whether its userfaultfd also resolves faults taken inside the

@@ -190,7 +190,7 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	 * accessible.  Already committed pages keep their state. */
 	int ret = ww_region_for_each_run(r, first, last, false, protect_run, NULL);
 
-	if (ret || r->external)	/* external: the caller has applied prot */
+	if (ret || r->kind == WW_REGION_EXTERNAL)	/* external: the caller has applied prot */
 		return ret;
 	return ww_region_mprotect(r, first, last, prot);
 }
@@ -206,7 +206,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	/* External: the caller mapped a fresh PROT_NONE range over the pages
 	 * (Wine's decommit), which dropped its registration: register it
 	 * again.  It gets protected on recommit, like ours. */
-	if (r->external) {
+	if (r->kind == WW_REGION_EXTERNAL) {
 		if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
 			WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
 		return register_range((uintptr_t)addr, len);
@@ -231,7 +231,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
  */
 static bool recover_external(struct ww_region *r, int err, bool *retried)
 {
-	if (err != EPERM || !r->external || *retried)
+	if (err != EPERM || r->kind != WW_REGION_EXTERNAL || *retried)
 		return false;
 	*retried = true;
 	WW_WARN("region %#lx lost its registration (mapping replaced behind our back): "

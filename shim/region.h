@@ -17,14 +17,23 @@
 
 struct ww_backend_ops;
 
+/* Who made the mapping, and whether writes to it are watched. */
+enum ww_region_kind {
+	WW_REGION_OWNED,		/* mapped by ww_alloc, watched */
+	WW_REGION_OWNED_PLAIN,		/* mapped by ww_alloc(WW_ALLOC_NO_WATCH): not
+					 * watched (the Win32 layer's allocation
+					 * without MEM_WRITE_WATCH), kept only for
+					 * VirtualFree/Protect; ops = the plain backend */
+	WW_REGION_WATCHED_MAPPING,	/* the caller's mapping, ww_watch */
+	WW_REGION_EXTERNAL,		/* ww_watch(WW_WATCH_EXTERNAL): the caller's
+					 * mapping and protections, never touched */
+};
+
 struct ww_region {
 	uintptr_t base;
 	size_t size;
 	size_t npages;
-	bool owned;		/* mapped by ww_alloc (else ww_watch) */
-	bool external;		/* WW_WATCH_EXTERNAL: never touch the mapping */
-	bool watched;		/* write watch on (false: plain allocation of the
-				 * Win32 layer, kept only for VirtualFree/Protect) */
+	enum ww_region_kind kind;
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
 	ww_word *committed;	/* bit per page */
@@ -35,6 +44,12 @@ struct ww_region {
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
 	size_t prot_bytes;
 };
+
+/* Mapped by ww_alloc: ww_free unmaps it (else ww_unwatch leaves it). */
+static inline bool ww_region_is_owned(const struct ww_region *r)
+{
+	return r->kind == WW_REGION_OWNED || r->kind == WW_REGION_OWNED_PLAIN;
+}
 
 static inline size_t ww_page_index(const struct ww_region *r, uintptr_t addr)
 {
