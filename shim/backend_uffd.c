@@ -30,6 +30,7 @@
 #include "backend.h"
 #include "bitmap.h"
 #include "init.h"
+#include "kerndat.h"
 #include "log.h"
 #include "region.h"
 #include "stats.h"
@@ -52,16 +53,15 @@ static bool child_untracked;
 static const char *uffd_unavailable(void)
 {
 	static char reason[160];
-	struct ww_probe p;
+	const struct ww_probe *p = &ww_kerndat()->probe;
 
-	ww_probe(&p);
-	if (p.uffd_errno)
-		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p.uffd_errno));
-	else if (!p.has_wp_async || !p.has_wp_unpopulated)
+	if (p->uffd_errno)
+		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p->uffd_errno));
+	else if (!p->has_wp_async || !p->has_wp_unpopulated)
 		snprintf(reason, sizeof(reason), "userfaultfd lacks %s%s (Linux 6.7+)",
-			 p.has_wp_async ? "" : "WP_ASYNC ", p.has_wp_unpopulated ? "" : "WP_UNPOPULATED");
-	else if (p.pagemap_scan_errno)
-		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p.pagemap_scan_errno));
+			 p->has_wp_async ? "" : "WP_ASYNC ", p->has_wp_unpopulated ? "" : "WP_UNPOPULATED");
+	else if (p->pagemap_scan_errno)
+		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p->pagemap_scan_errno));
 	else
 		return NULL;
 	return reason;
@@ -71,7 +71,7 @@ static const char *uffd_unavailable(void)
 static int open_fds_locked(void)
 {
 	if (uffd < 0) {
-		int fd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, false, NULL, NULL);
+		int fd = ww_uffd_open(WW_UFFD_ASYNC_FEATURES, false, NULL, NULL);
 
 		if (fd < 0) {
 			WW_WARN("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));
@@ -119,27 +119,14 @@ static int write_protect(uintptr_t start, size_t len, bool protect)
 
 static int register_range(uintptr_t start, size_t len)
 {
-	struct uffdio_register reg = {
-		.range = { .start = start, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP,
-	};
+	int ret = ww_uffd_register(uffd, start, len, WW_UFFD_ASYNC_MODE, WW_UFFD_ASYNC_IOCTLS);
 
-	if (ww_sys_ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-		int err = errno;
-
-		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
-		return -err;
-	}
-	/* A bit number, not the ioctl request code. */
-	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
-		struct uffdio_range range = reg.range;
-
-		ww_sys_ioctl(uffd, UFFDIO_UNREGISTER, &range);
+	if (ret == -EOPNOTSUPP)
 		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: write-protect not offered for this memory",
 			(unsigned long)start, len);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	else if (ret)
+		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(-ret));
+	return ret;
 }
 
 static int protect_run(struct ww_region *r, size_t a, size_t b, void *arg)

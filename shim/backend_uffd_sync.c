@@ -53,6 +53,7 @@
 #include "backend.h"
 #include "bitmap.h"
 #include "init.h"
+#include "kerndat.h"
 #include "log.h"
 #include "region.h"
 #include "stats.h"
@@ -60,8 +61,6 @@
 #include "tracker_bitmap.h"
 #include "uffd.h"
 #include "ww-compat.h"
-
-#define US_FEATURES UFFD_FEATURE_WP_UNPOPULATED
 
 /* Process state; us_lock serializes the start (attach also holds the table
  * lock exclusively, and so does fork, so the lock is free at fork). */
@@ -79,7 +78,7 @@ static atomic_bool us_gone;
 
 static const void *us_zero;		/* a page of zeros, source of UFFDIO_COPY */
 
-static pthread_once_t us_probe_once = PTHREAD_ONCE_INIT;
+static pthread_once_t us_reason_once = PTHREAD_ONCE_INIT;
 static const char *us_unavail;
 static char us_reason[160];
 
@@ -89,14 +88,14 @@ bool ww_uffd_sync_handles_kernel_faults(void)
 }
 
 /*
- * A uffd with the API done for US_FEATURES.  /dev/userfaultfd first: a fd
+ * A uffd with the API done for WW_UFFD_SYNC_FEATURES.  /dev/userfaultfd first: a fd
  * made there handles faults taken in the kernel too (read(2) into a clean
  * page), where the unprivileged UFFD_USER_MODE_ONLY syscall fails them with
  * EFAULT.
  */
 static int us_open(bool *kernel_faults)
 {
-	int via_dev = 0, fd = ww_uffd_open(US_FEATURES, true, NULL, &via_dev);
+	int via_dev = 0, fd = ww_uffd_open(WW_UFFD_SYNC_FEATURES, true, NULL, &via_dev);
 
 	*kernel_faults = via_dev;
 	return fd;
@@ -116,71 +115,33 @@ static int us_ioctl_wp(int fd, uintptr_t start, size_t len, __u64 mode)
  * -errno on failure. */
 static int us_register(int fd, uintptr_t start, size_t len)
 {
-	struct uffdio_register reg = {
-		.range = { .start = start, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MISSING,
-	};
-	const __u64 need = 1ULL << _UFFDIO_WRITEPROTECT | 1ULL << _UFFDIO_COPY;
-
-	if (ww_sys_ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
-		return -errno;
-	/* bit numbers, not the ioctl request codes */
-	if ((reg.ioctls & need) != need) {
-		struct uffdio_range range = reg.range;
-
-		ww_sys_ioctl(fd, UFFDIO_UNREGISTER, &range);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return ww_uffd_register(fd, start, len, WW_UFFD_SYNC_MODE, WW_UFFD_SYNC_IOCTLS);
 }
 
-static void us_probe(void)
+/* Why not, from what kerndat.c found; formatted once. */
+static void us_reason_init(void)
 {
-	size_t ps = ww_page_size;
-	uint64_t offered = 0;
-	bool kf;
-	void *page;
-	int fd, err;
+	const struct ww_kerndat *kd = ww_kerndat_uffd_sync();
+	const struct ww_probe *p = &kd->probe;
 
-	fd = ww_uffd_open(0, false, &offered, NULL);	/* throwaway: API only once per fd */
-	if (fd < 0) {
-		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
-		goto out;
-	}
-	close(fd);
-	if (!(offered & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+	if (p->uffd_errno)
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(p->uffd_errno));
+	else if (!p->has_uffd_wp)
 		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks write-protect");
-		goto out;
-	}
-	if (!(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
+	else if (!p->has_wp_unpopulated)
 		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks WP_UNPOPULATED (Linux 6.4+)");
-		goto out;
-	}
-	fd = us_open(&kf);
-	if (fd < 0) {
-		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
-		goto out;
-	}
-	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED) {
-		err = -errno;
-	} else {
-		err = us_register(fd, (uintptr_t)page, ps);
-		if (!err && us_ioctl_wp(fd, (uintptr_t)page, ps, UFFDIO_WRITEPROTECT_MODE_WP) < 0)
-			err = -errno;
-		ww_sys_munmap(page, ps);
-	}
-	close(fd);
-	if (err)
-		snprintf(us_reason, sizeof(us_reason), "UFFDIO_REGISTER_MODE_WP: %s", strerror(-err));
-out:
+	else if (kd->sync_uffd_errno)
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(kd->sync_uffd_errno));
+	else if (kd->sync_wp_errno)
+		snprintf(us_reason, sizeof(us_reason), "UFFDIO_REGISTER_MODE_WP: %s",
+			 strerror(kd->sync_wp_errno));
 	us_unavail = us_reason[0] ? us_reason : NULL;
 }
 
 static const char *us_unavailable(void)
 {
 	ww_init();
-	pthread_once(&us_probe_once, us_probe);
+	pthread_once(&us_reason_once, us_reason_init);
 	return us_unavail;
 }
 

@@ -12,6 +12,7 @@
 #include "bitmap.h"
 #include "hidden.h"
 #include "init.h"
+#include "kerndat.h"
 #include "log.h"
 #include "process.h"
 #include "region.h"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -71,4 +72,23 @@ int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via
 	if (via_dev)
 		*via_dev = dev;
 	return fd;
+}
+
+int ww_uffd_register(int fd, uintptr_t start, size_t len, uint64_t mode, uint64_t ioctls)
+{
+	struct uffdio_register reg = {
+		.range = { .start = start, .len = len },
+		.mode = mode,
+	};
+
+	if (ww_sys_ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
+		return -errno;
+	/* bit numbers, not the ioctl request codes */
+	if ((reg.ioctls & ioctls) != ioctls) {
+		struct uffdio_range range = reg.range;
+
+		ww_sys_ioctl(fd, UFFDIO_UNREGISTER, &range);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
