@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fault injection at probe time.  The probe result is cached per process
- * (probe.c), so every case runs in a forked child whose FIRST library call
+ * (kerndat.c), so every case runs in a forked child whose FIRST library call
  * comes after the injection is armed; the parent never calls the library.
  * Each case checks the backend chosen, that the reason says why
  * (ww_backend_reason / ww_backend_unavailable_reason), that the fallback is
