@@ -281,8 +281,8 @@ static int region_free(struct ww_region *r)
 		region_destroy(r, true);
 		return 0;
 	}
-	WW_WARN("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
-		"back: leaving that part alone", (unsigned long)r->base);
+	WW_DEBUG("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
+		 "back: leaving that part alone", (unsigned long)r->base);
 	ww_region_remove(r);
 	for (size_t k = 0; k < pieces.n; k++)
 		if (pieces.vmas[k].mapped)
@@ -431,8 +431,8 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 		int err = errno;
 
 		ww_table_unlock();
-		WW_WARN("range %#lx-%#lx of a watched region is no longer mapped (%s)",
-			(unsigned long)start, (unsigned long)end, strerror(err));
+		WW_DEBUG("range %#lx-%#lx of a watched region is no longer mapped (%s)",
+			 (unsigned long)start, (unsigned long)end, strerror(err));
 		return err == ENOMEM ? -EFAULT : -err;
 	}
 	*first = ww_page_index(*rp, start);

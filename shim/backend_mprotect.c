@@ -316,7 +316,7 @@ static int mp_install_handler(void)
 	goto out;
 fail:
 	err = -errno;
-	WW_WARN("mprotect: cannot install the SIGSEGV handler: %s", strerror(errno));
+	WW_DEBUG("mprotect: cannot install the SIGSEGV handler: %s", strerror(errno));
 out:
 	pthread_mutex_unlock(&mp_install_lock);
 	return err;
@@ -395,7 +395,7 @@ static int mp_attach(struct ww_region *r)
 		return err;
 	t = ww_tracker_new(r->npages);
 	if (!t) {
-		WW_WARN("mprotect: no memory for the dirty bitmap of %zu pages", r->npages);
+		WW_DEBUG("mprotect: no memory for the dirty bitmap of %zu pages", r->npages);
 		return -ENOMEM;
 	}
 	/* publish before protecting: a fault must find the bitmap */

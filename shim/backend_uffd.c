@@ -74,7 +74,7 @@ static int open_fds_locked(void)
 		int fd = ww_uffd_open(WW_UFFD_ASYNC_FEATURES, false, NULL, NULL);
 
 		if (fd < 0) {
-			WW_WARN("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));
+			WW_DEBUG("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));
 			return fd;
 		}
 		uffd = fd;
@@ -84,7 +84,7 @@ static int open_fds_locked(void)
 		if (pagemap < 0) {
 			int err = errno;
 
-			WW_WARN("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
+			WW_DEBUG("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
 			return -err;
 		}
 	}
@@ -111,7 +111,7 @@ static int write_protect(uintptr_t start, size_t len, bool protect)
 	if (ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
 		int err = errno;
 
-		WW_WARN("UFFDIO_WRITEPROTECT %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
+		WW_DEBUG("UFFDIO_WRITEPROTECT %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
 		return -err;
 	}
 	return 0;
@@ -122,10 +122,10 @@ static int register_range(uintptr_t start, size_t len)
 	int ret = ww_uffd_register(uffd, start, len, WW_UFFD_ASYNC_MODE, WW_UFFD_ASYNC_IOCTLS);
 
 	if (ret == -EOPNOTSUPP)
-		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: write-protect not offered for this memory",
-			(unsigned long)start, len);
+		WW_DEBUG("UFFDIO_REGISTER %#lx+%#zx: write-protect not offered for this memory",
+			 (unsigned long)start, len);
 	else if (ret)
-		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(-ret));
+		WW_DEBUG("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(-ret));
 	return ret;
 }
 
@@ -308,8 +308,8 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 		if (n < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
-			WW_WARN("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
-				strerror(errno));
+			WW_DEBUG("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
+				 strerror(errno));
 			return -errno;
 		}
 		for (int i = 0; i < n; i++)
@@ -364,8 +364,8 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 		if (pagemap_scan(&scan) < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
-			WW_WARN("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
-				(unsigned long)end, strerror(errno));
+			WW_DEBUG("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
+				 (unsigned long)end, strerror(errno));
 			return -errno;
 		}
 		if (scan.walk_end <= start)

@@ -298,14 +298,14 @@ static int us_start_locked(void)
 
 		if (z == MAP_FAILED) {
 			err = errno;
-			WW_WARN("uffd-sync: mmap of a zero page: %s", strerror(err));
+			WW_DEBUG("uffd-sync: mmap of a zero page: %s", strerror(err));
 			return -err;
 		}
 		us_zero = z;	/* kept for the life of the process */
 	}
 	fd = us_open(&kf);
 	if (fd < 0) {
-		WW_WARN("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
+		WW_DEBUG("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
 		return fd;
 	}
 	/* No signal handler may run on the handler thread: one touching
@@ -318,7 +318,7 @@ static int us_start_locked(void)
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		WW_WARN("uffd-sync: cannot start the handler thread: %s", strerror(err));
+		WW_DEBUG("uffd-sync: cannot start the handler thread: %s", strerror(err));
 		close(fd);
 		return -err;
 	}
@@ -387,8 +387,8 @@ static int us_wp_run(struct ww_region *r, size_t a, size_t b, void *arg)
 	if (us_wp_pages(r, a, b) < 0) {
 		int err = errno;
 
-		WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
-			ww_pages_len(b - a), strerror(err));
+		WW_DEBUG("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
+			 ww_pages_len(b - a), strerror(err));
 		return -err;
 	}
 	return 0;
@@ -411,14 +411,14 @@ static int us_attach(struct ww_region *r)
 		return err;
 	t = ww_tracker_new(r->npages);
 	if (!t) {
-		WW_WARN("uffd-sync: no memory for the dirty bitmap of %zu pages", r->npages);
+		WW_DEBUG("uffd-sync: no memory for the dirty bitmap of %zu pages", r->npages);
 		return -ENOMEM;
 	}
 	ww_tracker_publish(r, t);
 	err = us_register(us_fd, r->base, r->size);
 	if (err) {
-		WW_WARN("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
-			r->size, strerror(-err));
+		WW_DEBUG("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
+			 r->size, strerror(-err));
 		return err;
 	}
 	/* committed pages only: write-protecting a whole 64 GiB reservation

@@ -293,8 +293,8 @@ int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0) {
 		int err = errno;
 
-		WW_WARN("mprotect(%p, %#zx, %d): %s", ww_page_ptr(r, first),
-			ww_pages_len(last - first), prot, strerror(err));
+		WW_DEBUG("mprotect(%p, %#zx, %d): %s", ww_page_ptr(r, first),
+			 ww_pages_len(last - first), prot, strerror(err));
 		return -err;
 	}
 	return 0;
@@ -305,8 +305,8 @@ int ww_region_drop(struct ww_region *r, size_t first, size_t last)
 	if (ww_sys_madvise(ww_page_ptr(r, first), ww_pages_len(last - first), MADV_DONTNEED) < 0) {
 		int err = errno;
 
-		WW_WARN("MADV_DONTNEED %p+%#zx: %s", ww_page_ptr(r, first),
-			ww_pages_len(last - first), strerror(err));
+		WW_DEBUG("MADV_DONTNEED %p+%#zx: %s", ww_page_ptr(r, first),
+			 ww_pages_len(last - first), strerror(err));
 		return -err;
 	}
 	return 0;

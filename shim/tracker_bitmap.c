@@ -128,8 +128,8 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 				/* not returned: nothing may be lost */
 				mark_pages(t, idx + a, n - a);
 				*returned = a;
-				WW_WARN("%s: re-protect of pages [%zu, %zu) failed: %s", ra->name,
-					start, end, strerror(e));
+				WW_DEBUG("%s: re-protect of pages [%zu, %zu) failed: %s", ra->name,
+					 start, end, strerror(e));
 				return -e;
 			}
 			mark_pages(t, idx + a, b - a);

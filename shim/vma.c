@@ -159,7 +159,7 @@ int ww_vma_walk(uintptr_t start, uintptr_t end, ww_vma_fn fn, void *arg)
 
 	if (fd < 0) {
 		ret = -errno;
-		WW_WARN("cannot open /proc/self/maps: %s", strerror(-ret));
+		WW_DEBUG("cannot open /proc/self/maps: %s", strerror(-ret));
 		return ret;
 	}
 	ret = walk_query(fd, start, end, fn, arg);
