@@ -21,12 +21,19 @@
  * written depend on the seed and the cycle, not on the repetition: every
  * repetition does the same work, and callers_dirty() can count it.
  */
+#ifdef HAVE_CONFIG_H	/* ww-bench; not the mingw build of win/ww-bench-win.exe */
+#include "config.h"
+#endif
 #include "cell_ctx.h"
 #include "pattern.h"
 
 #define KIB 1024u
 /* gc-sections: a touched section gets this share of its pages written */
 #define SECTION_PAGE_SHARE 16
+/* the smallest section or buffer of the mixes below */
+#define MIN_SECTION_KIB 64
+/* section_touched's resolution of the fraction: parts per million */
+#define TOUCH_PPM 1000000u
 
 static const uint32_t gc_section_kib[] = { 64, 128, 256, 512, 512, 1024 };	/* mean 416 KiB */
 static const uint32_t capture_buffer_kib[] = { 64, 256, 1024, 2048 };
@@ -53,13 +60,13 @@ static int section_touched(const struct cell_spec *s, unsigned r, size_t i)
 {
 	uint64_t st = s->seed + (uint64_t)r * 7919u + (uint64_t)i * 104729u;
 
-	return (double)(pattern_rand(&st) % 1000000u) < s->fraction * 1e6;
+	return (double)(pattern_rand(&st) % TOUCH_PPM) < s->fraction * TOUCH_PPM;
 }
 
 size_t callers_max_sections(const struct cell_spec *s)
 {
-	/* every section but the last has at least 64 KiB */
-	return (size_t)(s->commit_bytes / (64 * KIB)) + 1;
+	/* every section but the last has at least MIN_SECTION_KIB */
+	return (size_t)(s->commit_bytes / (MIN_SECTION_KIB * KIB)) + 1;
 }
 
 uint64_t callers_dirty(const struct cell_spec *s)

@@ -4,6 +4,9 @@
  * brackets only the operation being measured: pattern generation, result
  * checking and /proc sampling happen outside the timed spans.
  */
+#ifdef HAVE_CONFIG_H	/* ww-bench; not the mingw build of win/ww-bench-win.exe */
+#include "config.h"
+#endif
 #include "cell_ctx.h"
 #include "pattern.h"
 
@@ -65,14 +68,14 @@ void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region
 	spec->wl = wl;
 	spec->region_bytes = region_bytes;
 	spec->commit_bytes = region_bytes;
-	spec->reps = 5;
+	spec->reps = BENCH_REPS;
 	spec->sparse_n = 7;
 	spec->fraction = 0.1;
 	spec->gc_rounds = 4;
-	spec->gc_buffer = 2048;
+	spec->gc_buffer = BENCH_GC_BUFFER;
 	spec->threads = 2;
 	spec->seed = 42;
-	spec->chunk_bytes = 128ull << 20;
+	spec->chunk_bytes = BENCH_CLR_CHUNK;
 	if (wl == WL_GC_CYCLE)
 		spec->fraction = 0.05;
 	if (wl == WL_GC_SECTIONS) {
@@ -81,7 +84,7 @@ void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region
 	}
 	if (wl == WL_CLR) {
 		spec->fraction = 0.01;
-		spec->gc_buffer = 100;
+		spec->gc_buffer = BENCH_CLR_BUFFER;
 		spec->gc_rounds = 2;
 	}
 	if (wl == WL_CAPTURE) {
@@ -89,7 +92,7 @@ void cell_spec_default(struct cell_spec *spec, enum workload wl, uint64_t region
 		spec->gc_rounds = 4;
 	}
 	if (wl == WL_HUGE_RESERVE) {
-		spec->commit_bytes = region_bytes < (1ull << 30) ? region_bytes : (1ull << 30);
+		spec->commit_bytes = region_bytes < BENCH_HUGE_COMMIT ? region_bytes : BENCH_HUGE_COMMIT;
 		spec->fraction = 0.01;
 	}
 }
@@ -589,6 +592,10 @@ out:
 	return ret;
 }
 
+/* The warm-up's region: small, yet through every path a repetition takes */
+#define WARMUP_PAGES		64
+#define WARMUP_RESERVE_PAGES	1024	/* huge-reserve: a reserve beyond the commit */
+
 int cell_warmup(const struct target *t, const struct cell_spec *spec)
 {
 	struct cell_spec w = *spec;
@@ -598,8 +605,9 @@ int cell_warmup(const struct target *t, const struct cell_spec *spec)
 	if (!null)
 		return 1;
 	w.reps = 1;
-	w.commit_bytes = 64 * BENCH_PAGE;
-	w.region_bytes = spec->wl == WL_HUGE_RESERVE ? 1024 * BENCH_PAGE : w.commit_bytes;
+	w.commit_bytes = WARMUP_PAGES * BENCH_PAGE;
+	w.region_bytes = spec->wl == WL_HUGE_RESERVE ? WARMUP_RESERVE_PAGES * BENCH_PAGE
+						     : w.commit_bytes;
 	r = cell_run(t, &w, null);
 	fclose(null);
 	return r;

@@ -17,6 +17,13 @@
 #define BENCH_PAGE 4096u	/* x86-64 Linux and Windows alike */
 #define BENCH_GIB (1024.0 * 1024.0 * 1024.0)
 
+/* Defaults of a cell (cell_spec_default), after the callers they model */
+#define BENCH_REPS		5	/* the targets judge medians of 5 */
+#define BENCH_GC_BUFFER		2048	/* bdwgc's GetWriteWatch buffer, entries */
+#define BENCH_CLR_BUFFER	100	/* 32-bit CoreCLR's background GC buffer */
+#define BENCH_CLR_CHUNK		(128ull << 20)	/* CoreCLR's ResetWriteWatch chunk */
+#define BENCH_HUGE_COMMIT	(1ull << 30)	/* huge-reserve: committed of the reserve */
+
 enum workload {
 	WL_DENSE,		/* every page */
 	WL_SPARSE,		/* every Nth page */

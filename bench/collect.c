@@ -2,7 +2,8 @@
 /*
  * Read a cell's result lines (from a forked child or the Wine program) under
  * a time limit per step (phase).  Past it the process (group) is killed and the
- * cell is "did not finish": it is reported, never dropped.
+ * cell is "did not finish": it is reported, never dropped.  A paced Wine
+ * program (run_wine.c) is read one repetition at a time: up to its "done".
  */
 #include "config.h"
 #include "harness.h"
@@ -47,61 +48,66 @@ static int parse_line(struct result *r, char *line, int *done)
 	return 0;
 }
 
-void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
+/* Reads result lines into r until "done" (until_done) or end of file, with
+ * the time limit per step: 1 = "done" seen, 0 = end of file, -1 = no
+ * progress within timeout. */
+static int read_lines(struct result *r, struct line_reader *rd, double timeout, int until_done)
 {
-	char buf[65536];
-	size_t have = 0;
-	int done = 0, status = 0, killed = 0;
+	int done = 0;
 	/* the limit is per step: it restarts with every phase and check line,
 	 * so a slow populate is not mistaken for a hang in the writes */
-	uint64_t t0 = plat_now_ns(), since = t0, limit = (uint64_t)(timeout * 1e9);
+	uint64_t since = plat_now_ns(), limit = (uint64_t)(timeout * 1e9);
 
-	r->status = ST_OK;
-	r->timeout_s = timeout;
 	for (;;) {
 		uint64_t now = plat_now_ns();
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = { .fd = rd->fd, .events = POLLIN };
 		ssize_t n;
 		int pr;
 
-		if (now - since >= limit) {
-			kill(kill_group ? -pid : pid, SIGKILL);
-			killed = 1;
-			break;
-		}
+		if (now - since >= limit)
+			return -1;
 		pr = poll(&p, 1, (int)((limit - (now - since)) / 1000000 + 1));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
 			continue;
-		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		n = read(rd->fd, rd->buf + rd->have, sizeof(rd->buf) - 1 - rd->have);
 		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = 0;
-		for (char *nl; (nl = memchr(buf, '\n', have));) {
-			size_t len = (size_t)(nl - buf) + 1;
+			return done;
+		rd->have += (size_t)n;
+		rd->buf[rd->have] = 0;
+		for (char *nl; (nl = memchr(rd->buf, '\n', rd->have));) {
+			size_t len = (size_t)(nl - rd->buf) + 1;
 
 			*nl = 0;
 			if (len > 1 && nl[-1] == '\r')	/* the Windows program's CRLF */
 				nl[-1] = 0;
-			if (parse_line(r, buf, &done))
+			if (parse_line(r, rd->buf, &done))
 				since = plat_now_ns();
-			memmove(buf, buf + len, have - len);
-			have -= len;
+			memmove(rd->buf, rd->buf + len, rd->have - len);
+			rd->have -= len;
+			if (done && until_done)
+				return 1;
 		}
-		if (have == sizeof(buf) - 1)
-			have = 0;	/* a runaway line: drop it */
+		if (rd->have == sizeof(rd->buf) - 1)
+			rd->have = 0;	/* a runaway line: drop it */
 	}
-	close(fd);
-	waitpid(pid, &status, 0);
-	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
-	if (killed) {
+}
+
+void result_dnf_msg(struct result *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "no progress for %.0f s (%d repetitions done; stuck in: %s)",
+		 r->timeout_s, r->checks, r->phase[0] ? r->phase : "start-up");
+}
+
+/* r's status from how reading ended (read_lines' value) and, when the
+ * process has ended, its wait status. */
+static void judge(struct result *r, int outcome, int status)
+{
+	if (outcome < 0) {
 		r->status = ST_DNF;
-		snprintf(r->msg, sizeof(r->msg),
-			 "no progress for %.0f s (%d repetitions done; stuck in: %s)", timeout,
-			 r->checks, r->phase[0] ? r->phase : "start-up");
-	} else if (r->status == ST_OK && !done) {
+		result_dnf_msg(r);
+	} else if (r->status == ST_OK && !outcome) {
 		r->status = ST_ERROR;
 		if (WIFSIGNALED(status))
 			snprintf(r->msg, sizeof(r->msg), "crashed: signal %d", WTERMSIG(status));
@@ -111,4 +117,40 @@ void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
 	}
 	if (r->status == ST_OK && r->lost)
 		r->status = ST_FAIL;
+}
+
+void collect(struct result *r, int fd, int pid, double timeout, int kill_group)
+{
+	static struct line_reader rd;
+	int outcome, status = 0;
+	uint64_t t0 = plat_now_ns();
+
+	r->status = ST_OK;
+	r->timeout_s = timeout;
+	rd.fd = fd;
+	rd.have = 0;
+	outcome = read_lines(r, &rd, timeout, 0);
+	if (outcome < 0)
+		kill(kill_group ? -pid : pid, SIGKILL);
+	close(fd);
+	waitpid(pid, &status, 0);
+	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
+	judge(r, outcome, status);
+}
+
+int collect_rep(struct result *r, struct line_reader *rd, int pid, double timeout)
+{
+	int outcome, status = 0;
+	uint64_t t0 = plat_now_ns();
+
+	r->status = ST_OK;
+	r->timeout_s = timeout;
+	outcome = read_lines(r, rd, timeout, 1);
+	if (outcome < 0)
+		kill(-pid, SIGKILL);
+	if (outcome <= 0)
+		waitpid(pid, &status, 0);
+	r->elapsed_s = (double)(plat_now_ns() - t0) / 1e9;
+	judge(r, outcome, status);
+	return outcome > 0 ? 0 : -1;
 }

@@ -12,6 +12,17 @@
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
 
+/* Default time limits per step (populate, writes, get...), seconds: --quick,
+ * or the full set's base plus a share per GiB committed.  Wine's quick limit
+ * is past its slowest finishing step of the quick set and cuts the 1 GiB
+ * sparse livelock short. */
+#define LIMIT_QUICK_S			60
+#define LIMIT_FULL_S			120
+#define LIMIT_FULL_PER_GIB_S		60
+#define WINE_LIMIT_QUICK_S		12
+#define WINE_LIMIT_FULL_S		30
+#define WINE_LIMIT_FULL_PER_GIB_S	15
+
 struct options {
 	int quick;
 	int reps;
@@ -68,11 +79,23 @@ uint64_t expected_dirty(const struct cell_spec *s);
 /* run_native.c / run_wine.c / collect.c */
 void probe_rows(struct bench *b);
 void run_native_rep(struct result *r, double timeout);
+struct result *result_next_rep(const struct result *r);
 void result_merge(struct result *dst, const struct result *src);
+void result_dnf_msg(struct result *r);	/* "no progress for..." from r's fields */
 int wine_setup(struct bench *b);
-void run_wine(struct bench *b, struct result *r, double timeout);
+void run_wine_rep(struct bench *b, struct result *r, double timeout);	/* one more */
+void wine_group_end(double timeout);	/* ends run_wine_rep's processes */
 void wine_shutdown(struct bench *b);
 void collect(struct result *r, int fd, int pid, double timeout, int kill_group);
+/* A process that stays between repetitions: its output, read line by line. */
+struct line_reader {
+	int fd;
+	size_t have;
+	char buf[65536];
+};
+/* One repetition's lines (up to "done") from process group pid; 0, or -1
+ * when the process ended (reaped) or was killed past timeout (r says which). */
+int collect_rep(struct result *r, struct line_reader *rd, int pid, double timeout);
 
 /* stats.c */
 int result_stat(const struct result *r, int m, double *med, double *min, double *max);

@@ -6,12 +6,15 @@
  */
 #include "config.h"
 #include "compare.h"
+#include "targets.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define READ_CHUNK 65536	/* bytes per fread of the file */
 
 struct rd {
 	const char *p, *err;
@@ -241,6 +244,8 @@ static int entry(struct rd *r, void *unused)
 	}
 	if (!e.backend[0] || !e.workload[0] || !e.metric[0])
 		return fail(r, "a result lacks backend, workload or metric");
+	if (row_name_current(e.backend) != e.backend)	/* a renamed row */
+		snprintf(e.backend, sizeof(e.backend), "%s", row_name_current(e.backend));
 	if (e.reps < 0)
 		e.reps = e.nsamples ? e.nsamples : 0;	/* 0: spread unknown */
 	if (f->n == f->cap) {
@@ -308,8 +313,8 @@ int bench_file_read(const char *path, struct bench_file *out, char *err, size_t 
 	for (;;) {
 		size_t got;
 
-		if (len + 65536 + 1 > cap) {
-			char *nt = realloc(text, cap = (cap ? cap * 2 : 131072));
+		if (len + READ_CHUNK + 1 > cap) {
+			char *nt = realloc(text, cap = (cap ? cap * 2 : 2 * READ_CHUNK));
 
 			if (!nt) {
 				free(text);
@@ -319,9 +324,9 @@ int bench_file_read(const char *path, struct bench_file *out, char *err, size_t 
 			}
 			text = nt;
 		}
-		got = fread(text + len, 1, 65536, f);
+		got = fread(text + len, 1, READ_CHUNK, f);
 		len += got;
-		if (got < 65536)
+		if (got < READ_CHUNK)
 			break;
 	}
 	fclose(f);

@@ -69,8 +69,8 @@ into the build's `bench/` directory.
 |---|---|
 | `none` | the same stores with no tracking, on populated memory: the cost of the store |
 | `none-fresh` | the same stores on never-touched memory: a plain minor fault, the floor of any write fault; in the caller workloads the untracked floor: its allocation is the `mmap` alone |
-| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd-async`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
-| `uffd-async` | the library, `WW_BACKEND_UFFD` |
+| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
+| `uffd` | the library, `WW_BACKEND_UFFD` |
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
 | `soft-dirty` | `/proc/self/clear_refs` "4" + pagemap bit 55; needs `CONFIG_MEM_SOFT_DIRTY` (listed as unavailable, with the reason, when the kernel lacks it) |
@@ -80,9 +80,13 @@ into the build's `bench/` directory.
 Every native cell repetition runs in a fresh forked process (after an untimed
 warm-up on a small region), repetition-major across rows, so no backend's
 state (the mprotect backend's SIGSEGV handler, a handler thread, page tables)
-touches another's numbers.  Wine cells run in one Wine process per cell, in a
-WINEPREFIX inside the build directory (`wineboot -i`, once), under a time
-limit; a cell past it is reported as DID NOT FINISH.
+touches another's numbers.  Wine cells run in one Wine process per cell
+(warmed up once, untimed), which runs each repetition when ww-bench tells it
+to (`--paced`): repetition i of every row, native and Wine, runs before
+repetition i+1 (the rows in order, then in reverse order), so a drift of the
+machine moves all rows of a group alike, not the ratios between them.  Wine uses a WINEPREFIX inside the build
+directory (`wineboot -i`, once) and one persistent wineserver; every step
+has a time limit, and a cell past it is reported as DID NOT FINISH.
 
 ## Workloads
 
@@ -143,9 +147,9 @@ nothing (an empty section should cost about one bare `PAGEMAP_SCAN`);
 `alloc_per_call`, allocating and watching one fresh section or buffer; each
 with its ratio to raw-scan, the bare ioctls on the same ranges.  Under each
 cell, "where a wine-shim call goes": wine-shim per call / native `ww_get`
-(uffd-async) per call / raw-scan per call, split as ioctls (raw-scan) +
-library (uffd-async - raw-scan) + PE side, unix call and Wine (wine-shim -
-uffd-async), beside wine-builtin.  The parts are differences of medians of
+(uffd) per call / raw-scan per call, split as ioctls (raw-scan) +
+library (uffd - raw-scan) + PE side, unix call and Wine (wine-shim -
+uffd), beside wine-builtin.  The parts are differences of medians of
 separate rows of one run, not a trace of one call.  The timer (one clock
 read before and after each call; QueryPerformanceCounter under Wine) is
 inside every per-call figure.
@@ -205,7 +209,7 @@ judged on ratios of rows of the same run:
   (raw-scan) is ~1.3x;
 - faster per dirty page than mprotect (and wine-builtin) by min(1.5x, the
   bound), within 1.10x: a dirty page costs a write fault plus its share of
-  the scan, and uffd-async cannot go below raw-scan, so the most it can gain
+  the scan, and uffd cannot go below raw-scan, so the most it can gain
   is cost(mprotect) / cost(raw-scan); with mprotect's fault ~1.75x a minor
   fault and the uffd fault ~1.3x that is ~1.35x on dense.  The bound and both
   fault ratios are printed;

@@ -23,7 +23,7 @@ void options_usage(FILE *f)
 "Usage: ww-bench [OPTION]...\n"
 "       ww-bench compare OLD.json NEW.json\n"
 "Compare write-watch implementations on the same workloads: the library's\n"
-"backends (uffd-async, uffd-sync, mprotect), soft-dirty, two floors (none,\n"
+"backends (uffd, uffd-sync, mprotect), soft-dirty, two floors (none,\n"
 "none-fresh, raw-scan) and Wine's own GetWriteWatch (wine-builtin, wine-shim).\n"
 "\n"
 "  -q, --quick            the quick set (under 3 minutes on 2 cores)\n"
@@ -33,14 +33,15 @@ void options_usage(FILE *f)
 "  -f, --fractions LIST   dirty fractions of the random workload (e.g. 0.01,0.5)\n"
 "  -w, --workloads LIST   dense,sparse,random,gc-cycle,huge-reserve,threads,\n"
 "                         gc-sections,clr,capture (modelled on real callers)\n"
-"  -b, --backends LIST    none,none-fresh,raw-scan,uffd-async,uffd-sync,mprotect,\n"
+"  -b, --backends LIST    none,none-fresh,raw-scan,uffd,uffd-sync,mprotect,\n"
 "                         soft-dirty,wine-builtin,wine-shim\n"
 "      --sparse-n N       sparse: every Nth page (default 7)\n"
 "      --gc-rounds K      gc-cycle, gc-sections, clr, capture: rounds (cycles,\n"
 "                         frames) per repetition (default 4; 8, 2, 4)\n"
 "      --chunk SIZE       clr: ResetWriteWatch chunk (default 128M)\n"
 "      --timeout S        native limit per step (populate, writes, get...), seconds\n"
-"      --wine-timeout S   the same for Wine cells (default 12 quick, 30+15/GiB)\n"
+"                         (default %d quick, %d+%d/GiB)\n"
+"      --wine-timeout S   the same for Wine cells (default %d quick, %d+%d/GiB)\n"
 "      --json FILE        results as JSON\n"
 "      --csv FILE         results as CSV\n"
 "      --plot-dir DIR     write ww-bench-size.png and ww-bench-fraction.png (+ .gp, .dat)\n"
@@ -56,6 +57,8 @@ void options_usage(FILE *f)
 "The table goes to stdout, progress to stderr.  Times are medians of the\n"
 "repetitions (min and max in --json/--csv).  A cell that loses a write is\n"
 "marked FAIL; a cell past its time limit \"did not finish\".\n",
+		LIMIT_QUICK_S, LIMIT_FULL_S, LIMIT_FULL_PER_GIB_S,
+		WINE_LIMIT_QUICK_S, WINE_LIMIT_FULL_S, WINE_LIMIT_FULL_PER_GIB_S,
 		WW_BENCH_WINE[0] ? WW_BENCH_WINE : "none found at configure time",
 		WW_BENCH_WIN_EXE[0] ? WW_BENCH_WIN_EXE : "not built", WW_BENCH_GNUPLOT);
 }

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifdef HAVE_CONFIG_H	/* ww-bench; not the mingw build of win/ww-bench-win.exe */
+#include "config.h"
+#endif
 #include "pattern.h"
 
 uint64_t pattern_rand(uint64_t *state)

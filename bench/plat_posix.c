@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The cell code's platform layer on Linux. */
+#include "config.h"
 #include "cell.h"
 
 #include <fcntl.h>

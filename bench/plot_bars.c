@@ -5,7 +5,7 @@
  * tracking backend, the same colour for a backend in every panel.  A panel
  * whose bars span more than a decade gets a log axis.  Each panel shows the
  * largest cell of its workload that the raw-scan floor finished (so every
- * row ran on it), else the largest uffd-async finished.
+ * row ran on it), else the largest uffd finished.
  */
 #include "config.h"
 #include "harness.h"

@@ -14,7 +14,7 @@ void fmt_ratio(char *buf, size_t len, double r);	/* "1.23x" or "-" */
 double result_min(const struct result *r, int m);	/* fastest repetition */
 double per_page_cost(const struct result *r);		/* write + get-and-reset per dirty page */
 double per_page_cost_min(const struct result *r);
-/* The largest cell of workload wl where uffd-async and row ref both finished. */
+/* The largest cell of workload wl where uffd and row ref both finished. */
 const struct result *largest_pair(const struct bench *b, int wl, int ref,
 				  const struct result **refp);
 

@@ -3,8 +3,8 @@
  * The caller workloads per call: every row's get, empty get, reset and alloc
  * per call beside the raw-scan floor (the bare ioctls on the same ranges),
  * and where a wine-shim call's time goes: the bare ioctls (raw-scan), the
- * library on top of them (uffd-async's ww_get minus raw-scan), and the rest
- * (wine-shim minus uffd-async: the PE side, the unix call, Wine's own work).
+ * library on top of them (uffd's ww_get minus raw-scan), and the rest
+ * (wine-shim minus uffd: the PE side, the unix call, Wine's own work).
  * The parts are differences of medians of separate rows of the same run,
  * not a trace of one call.
  */
@@ -121,6 +121,6 @@ void report_calls(const struct bench *b, FILE *f)
 	}
 	if (any)
 		fprintf(f, "The parts are differences of medians of rows of this run: ioctls ="
-			   " raw-scan, library = uffd-async - raw-scan,\nthe rest = wine-shim -"
-			   " uffd-async (a negative part is within the noise).\n");
+			   " raw-scan, library = uffd - raw-scan,\nthe rest = wine-shim -"
+			   " uffd (a negative part is within the noise).\n");
 }

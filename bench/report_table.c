@@ -197,7 +197,7 @@ void fmt_ratio(char *buf, size_t len, double r)
 		snprintf(buf, len, "%.2fx", r);
 }
 
-/* The largest cell of workload wl where uffd-async and row ref both
+/* The largest cell of workload wl where uffd and row ref both
  * finished (most dirty pages on a tie); NULL if none. */
 const struct result *largest_pair(const struct bench *b, int wl, int ref,
 					 const struct result **refp)
@@ -228,7 +228,7 @@ void report_ratios(const struct bench *b, FILE *f)
 
 	fprintf(f, "\nRatios (median / median; above 1 = slower than the reference)\n");
 	fprintf(f, "%-19s %-8s %-12s %16s %14s %14s %16s\n", "workload", "size", "backend",
-		"write/none-fresh", "write/raw-scan", "g+r/raw-scan", "cost/uffd-async");
+		"write/none-fresh", "write/raw-scan", "g+r/raw-scan", "cost/uffd");
 	for (int i = 0; i < b->nresults; i++) {
 		const struct result *r = &b->results[i];
 		const struct result *fresh, *raw, *uffd;

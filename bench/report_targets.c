@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The largest cell of workload wl where uffd-async, other and the raw-scan
+/* The largest cell of workload wl where uffd, other and the raw-scan
  * floor all finished; NULL if none. */
 static const struct result *largest_with_floor(const struct bench *b, int wl, int other,
 					       const struct result **op,
@@ -38,8 +38,8 @@ static const struct result *largest_with_floor(const struct bench *b, int wl, in
 }
 
 /*
- * "uffd-async 1.5x faster per dirty page than X" is bounded by physics: a
- * dirty page costs a write fault plus its share of the scan, and uffd-async
+ * "uffd 1.5x faster per dirty page than X" is bounded by physics: a
+ * dirty page costs a write fault plus its share of the scan, and uffd
  * cannot go below the bare ioctls (raw-scan) of the same cell.  So the most
  * it can be faster is cost(X) / cost(raw-scan): with mprotect's fault ~1.75x
  * a minor fault and the uffd fault ~1.3x, dense allows ~1.35x.  The goal is
@@ -82,7 +82,7 @@ static void target_speedup(const struct bench *b, int other, FILE *f)
 			 "%s%s %s %s, goal %s (physics allows %s; faults vs minor: %s %s, uffd %s)",
 			 line[0] ? "; " : "", wl, sz, rr, gl, bd, row_names[other], fo, fr);
 	}
-	fprintf(f, "  [%s] uffd-async faster per dirty page than %s by min(1.5x, what physics"
+	fprintf(f, "  [%s] uffd faster per dirty page than %s by min(1.5x, what physics"
 		   " allows = %s cost / raw-scan cost), within 1.10x%s: %s\n",
 		!any ? "not measured" : met ? "met" : "NOT met", row_names[other], row_names[other],
 		other == ROW_UFFD_SYNC ? " (for information, not a target)" : "",
@@ -121,7 +121,7 @@ void report_targets(const struct bench *b, FILE *f)
 				snprintf(line + strlen(line), sizeof(line) - strlen(line),
 					 "%s%s %s %s (min/min %s)", line[0] ? ", " : "", wl, sz, rr, mn);
 			}
-			fprintf(f, "  [%s] uffd-async get-and-reset within 1.10x of raw-scan (the bare"
+			fprintf(f, "  [%s] uffd get-and-reset within 1.10x of raw-scan (the bare"
 				   " PAGEMAP_SCAN loop is the kernel's floor): %s\n",
 				!any ? "not measured" : met ? "met" : "NOT met", line);
 		}
@@ -158,7 +158,7 @@ void report_targets(const struct bench *b, FILE *f)
 					 "%s%s %s %s (min/min %s; bare raw-scan %s)", line[0] ? ", " : "", wl,
 					 sz, rr, mn, rw);
 			}
-			fprintf(f, "  [%s] uffd-async write fault within 1.3x of a minor fault (none-fresh;"
+			fprintf(f, "  [%s] uffd write fault within 1.3x of a minor fault (none-fresh;"
 				   " the kernel's own uffd-wp fault, bare raw-scan, is ~1.3x): %s\n",
 				!any ? "not measured" : met ? "met" : "NOT met", line);
 		}
@@ -217,7 +217,7 @@ void report_targets(const struct bench *b, FILE *f)
 					hi = r;
 			}
 			if (!lo || lo == hi) {
-				fprintf(f, "  [not measured] uffd-async %s linear in size and dirty pages:"
+				fprintf(f, "  [not measured] uffd %s linear in size and dirty pages:"
 					   " needs two sizes with >= 500 dirty pages (%s)\n",
 					workload_names[wl], line);
 				continue;
@@ -230,7 +230,7 @@ void report_targets(const struct bench *b, FILE *f)
 						 result_median(lo, M_WRITE_PER_PAGE));
 				int met = g >= 0.5 && g <= 2.0 && w >= 0.5 && w <= 2.0;
 
-				fprintf(f, "  [%s] uffd-async %s linear in size and dirty pages (x%.0f; the scan"
+				fprintf(f, "  [%s] uffd %s linear in size and dirty pages (x%.0f; the scan"
 					   " walks the range's page tables):"
 					   " get+reset time grew %.2fx proportional, write/page %.2fx (%s)\n",
 					met ? "met" : "NOT met", workload_names[wl], grow, g, w, line);

@@ -54,7 +54,7 @@ static void target_per_call(const struct bench *b, FILE *f)
 	if (!s) {
 		fprintf(f, "  [not measured] ww-wine per GetWriteWatch call on gc-sections >= 2x below"
 			   " wine-builtin, within 1.3x of native ww_get: needs gc-sections with"
-			   " wine-shim, wine-builtin, uffd-async and raw-scan (%s)\n",
+			   " wine-shim, wine-builtin, uffd and raw-scan (%s)\n",
 			b->unavailable[ROW_WINE_SHIM] ? b->unavailable[ROW_WINE_SHIM]
 			: b->unavailable[ROW_WINE_BUILTIN] ? b->unavailable[ROW_WINE_BUILTIN]
 			: "a row did not finish");

@@ -61,21 +61,17 @@ static void child_cell(FILE *out, void *arg)
 /* One repetition in a fresh child (its own warm-up first), merged into r. */
 void run_native_rep(struct result *r, double timeout)
 {
-	static struct result one;
+	struct result *one = result_next_rep(r);
 	int fd, pid;
 
-	memset(&one, 0, sizeof(one));
-	one.row = r->row;
-	one.spec = r->spec;
-	one.spec.reps = 1;
-	pid = spawn(&fd, child_cell, &one);
+	pid = spawn(&fd, child_cell, one);
 	if (pid < 0) {
-		one.status = ST_ERROR;
-		snprintf(one.msg, sizeof(one.msg), "fork failed");
+		one->status = ST_ERROR;
+		snprintf(one->msg, sizeof(one->msg), "fork failed");
 	} else {
-		collect(&one, fd, pid, timeout, 0);
+		collect(one, fd, pid, timeout, 0);
 	}
-	result_merge(r, &one);
+	result_merge(r, one);
 }
 
 /* Availability is asked in a child too: probing may create a uffd. */

@@ -2,9 +2,11 @@
 /*
  * The Wine rows: win/ww-bench-win.exe (the same cell code, built with
  * mingw-w64) run under Wine, headless, in a WINEPREFIX of the build tree,
- * one Wine process per cell.  Each cell runs in its own process group under a
- * time limit; a cell past it (the 1 GiB sparse cell livelocks the mprotect
- * write watch of Wine 8.0 and 10.0) is killed and reported "did not finish".
+ * one Wine process per cell, paced: it runs each repetition when the driver
+ * says, in turn with the other rows (ww-bench.c).  Each process runs in its
+ * own process group under a time limit per step; a cell past it (the 1 GiB sparse
+ * cell livelocks the mprotect write watch of Wine 8.0 and 10.0) is killed
+ * and reported "did not finish".
  * These rows measure the Wine of the build (configure's WINE); for another
  * Debian release's Wine, run the bench in that release's root:
  * tools/debian-root trixie --run 'build/bench/ww-bench -b wine-builtin,wine-shim'.
@@ -27,6 +29,9 @@
 #ifndef WW_BENCH_WINE_SHIM
 #define WW_BENCH_WINE_SHIM ""
 #endif
+
+/* wineboot -i of a new prefix: minutes on a slow disk, never a hang */
+#define WINEBOOT_LIMIT_S 180
 
 static char prefix[4096], logpath[4200];
 
@@ -52,14 +57,21 @@ static void wine_env(void)
 }
 
 /* Fork argv in its own process group, stdout to a pipe (*rfd) or, with rfd
- * NULL, to /dev/null; stderr to the log. */
-static pid_t wine_spawn(char *const argv[], int *rfd)
+ * NULL, to /dev/null; stderr to the log; with wfd, stdin from a pipe (*wfd). */
+static pid_t wine_spawn(char *const argv[], int *rfd, int *wfd)
 {
-	int fds[2] = { -1, -1 };
+	int fds[2] = { -1, -1 }, in[2] = { -1, -1 };
 	pid_t pid;
 
 	if (rfd && pipe2(fds, O_CLOEXEC))
 		return -1;
+	if (wfd && pipe2(in, O_CLOEXEC)) {
+		if (rfd) {
+			close(fds[0]);
+			close(fds[1]);
+		}
+		return -1;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -71,6 +83,8 @@ static pid_t wine_spawn(char *const argv[], int *rfd)
 		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
 		setenv("WW_BENCH_UNIX_PID", pidbuf, 1);
 		setpgid(0, 0);
+		if (wfd)
+			dup2(in[0], 0);
 		dup2(out, 1);
 		if (log >= 0)
 			dup2(log, 2);
@@ -80,14 +94,20 @@ static pid_t wine_spawn(char *const argv[], int *rfd)
 	}
 	if (rfd)
 		close(fds[1]);
+	if (wfd)
+		close(in[0]);
 	if (pid < 0) {
 		if (rfd)
 			close(fds[0]);
+		if (wfd)
+			close(in[1]);
 		return -1;
 	}
 	setpgid(pid, pid);
 	if (rfd)
 		*rfd = fds[0];
+	if (wfd)
+		*wfd = in[1];
 	return pid;
 }
 
@@ -96,7 +116,7 @@ static pid_t wine_spawn(char *const argv[], int *rfd)
 static void wine_run_quiet(char *const argv[])
 {
 	int status;
-	pid_t pid = wine_spawn(argv, NULL);
+	pid_t pid = wine_spawn(argv, NULL, NULL);
 
 	if (pid > 0)
 		waitpid(pid, &status, 0);
@@ -197,9 +217,9 @@ int wine_setup(struct bench *b)
 
 			fprintf(stderr, "ww-bench: creating WINEPREFIX %s (wineboot -i, once)...\n",
 				prefix);
-			pid = wine_spawn(argv, &fd);
+			pid = wine_spawn(argv, &fd, NULL);
 			if (pid > 0) {
-				collect(&r, fd, pid, 180, 1);
+				collect(&r, fd, pid, WINEBOOT_LIMIT_S, 1);
 				wineserver_cmd(b, "-w");
 			}
 			if (pid < 0 || !is_file(reg)) {
@@ -227,11 +247,12 @@ int wine_setup(struct bench *b)
 	return 0;
 }
 
-void run_wine(struct bench *b, struct result *r, double timeout)
+/* Start the Windows program, paced, for r's cell under r's Wine row. */
+static pid_t start_cell(const struct bench *b, const struct result *r, int *rfd, int *wfd)
 {
-	char words[512], *argv[32];
-	int argc = 0, fd;
-	pid_t pid;
+	static char words[512];
+	char *argv[32];
+	int argc = 0;
 
 	cell_spec_format(&r->spec, words, sizeof(words));
 	if (r->row == ROW_WINE_SHIM)
@@ -239,21 +260,99 @@ void run_wine(struct bench *b, struct result *r, double timeout)
 	else
 		argv[argc++] = (char *)b->opt.wine;
 	argv[argc++] = (char *)b->opt.wine_exe;
+	argv[argc++] = "--paced";
 	for (char *save = NULL, *w = strtok_r(words, " ", &save); w && argc < 30;
 	     w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
 	argv[argc] = NULL;
-	pid = wine_spawn(argv, &fd);
-	if (pid < 0) {
-		r->status = ST_ERROR;
-		snprintf(r->msg, sizeof(r->msg), "cannot start Wine");
+	return wine_spawn(argv, rfd, wfd);
+}
+
+/*
+ * A Wine row runs one paced Wine process per group, started at the row's
+ * first repetition, then told (a line on its stdin) to run each next one,
+ * so the other rows' repetitions run in between while it waits, idle.  Its
+ * start-up and warm-up are outside every timed span; the persistent
+ * wineserver serves all.  A repetition past its limit kills the process and
+ * ends the row.
+ */
+static struct session {
+	pid_t pid;		/* 0: not running */
+	int in;			/* the program's stdin */
+	struct line_reader out;
+} sessions[ROW_COUNT];
+
+/* A line to a paced program: one that has died must not kill ww-bench. */
+static int tell(int fd)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	ssize_t n;
+
+	sigaction(SIGPIPE, &ign, &old);
+	n = write(fd, "\n", 1);
+	sigaction(SIGPIPE, &old, NULL);
+	return n == 1 ? 0 : -1;
+}
+
+/* End of input tells the program to exit; it is reaped (killed past timeout). */
+static void end_session(struct session *ses, double timeout)
+{
+	struct result rest;
+
+	if (!ses->pid)
 		return;
+	close(ses->in);
+	memset(&rest, 0, sizeof(rest));
+	collect(&rest, ses->out.fd, ses->pid, timeout, 1);
+	ses->pid = 0;
+}
+
+/* After a repetition past its limit: nothing of the livelocked process may
+ * linger.  wineserver -k ends the other rows' programs too; a row whose
+ * program is gone starts a new one at its next repetition. */
+static void restart_wineserver(struct bench *b, double timeout)
+{
+	wineserver_cmd(b, "-k");
+	for (int row = 0; row < ROW_COUNT; row++)
+		end_session(&sessions[row], timeout);
+	wineserver_cmd(b, "-p");
+}
+
+void run_wine_rep(struct bench *b, struct result *r, double timeout)
+{
+	struct result *one = result_next_rep(r);
+	struct session *ses = &sessions[r->row];
+
+	if (!ses->pid) {
+		ses->out.have = 0;
+		ses->pid = start_cell(b, r, &ses->out.fd, &ses->in);
+		if (ses->pid < 0) {
+			ses->pid = 0;
+			one->status = ST_ERROR;
+			snprintf(one->msg, sizeof(one->msg), "cannot start Wine");
+			result_merge(r, one);
+			return;
+		}
 	}
-	collect(r, fd, pid, timeout, 1);
-	if (r->status == ST_DNF) {
-		wineserver_cmd(b, "-k");	/* nothing of the livelocked process may linger */
-		wineserver_cmd(b, "-p");
+	if (tell(ses->in)) {
+		end_session(ses, timeout);
+		one->status = ST_ERROR;
+		snprintf(one->msg, sizeof(one->msg), "the Wine program ended between repetitions");
+	} else if (collect_rep(one, &ses->out, ses->pid, timeout)) {
+		/* it ended (reaped) or was killed past the limit */
+		close(ses->in);
+		close(ses->out.fd);
+		ses->pid = 0;
+		if (one->status == ST_DNF)
+			restart_wineserver(b, timeout);
 	}
+	result_merge(r, one);
+}
+
+void wine_group_end(double timeout)
+{
+	for (int row = 0; row < ROW_COUNT; row++)
+		end_session(&sessions[row], timeout);
 }
 
 void wine_shutdown(struct bench *b)

@@ -62,6 +62,19 @@ const struct result *find_result(const struct bench *b, int row, const struct ce
 
 /* Fold one repetition's result into the cell's: samples append, the worst
  * status (and its message) wins. */
+/* A cleared result for one more repetition of r's cell, run in a process of
+ * its own and then merged into r.  One at a time: a single static slot. */
+struct result *result_next_rep(const struct result *r)
+{
+	static struct result one;
+
+	memset(&one, 0, sizeof(one));
+	one.row = r->row;
+	one.spec = r->spec;
+	one.spec.reps = 1;
+	return &one;
+}
+
 void result_merge(struct result *dst, const struct result *src)
 {
 	static const int rank[] = { [ST_OK] = 0, [ST_FAIL] = 1, [ST_ERROR] = 2, [ST_DNF] = 3,
@@ -80,5 +93,8 @@ void result_merge(struct result *dst, const struct result *src)
 	if (rank[src->status] > rank[dst->status]) {
 		dst->status = src->status;
 		memcpy(dst->msg, src->msg, sizeof(dst->msg));
+		memcpy(dst->phase, src->phase, sizeof(dst->phase));
+		if (dst->status == ST_DNF)	/* count every repetition, not src's */
+			result_dnf_msg(dst);
 	}
 }

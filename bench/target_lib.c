@@ -108,7 +108,7 @@ static void lib_teardown(struct area *a)
 			    .alloc = lib_alloc, .get = lib_get, .reset = lib_reset, \
 			    .teardown = lib_teardown }
 static const struct target lib_targets[3] = {
-	LIB_TARGET("uffd-async"), LIB_TARGET("uffd-sync"), LIB_TARGET("mprotect"),
+	LIB_TARGET("uffd"), LIB_TARGET("uffd-sync"), LIB_TARGET("mprotect"),
 };
 
 const struct target *lib_target(int row, const char **why)

@@ -7,11 +7,12 @@
  * array the library fills.  No region table, no locking, no validation.
  * Its allocation (mmap + register + write-protect of a fresh range) and its
  * reset (a vector-less PAGEMAP_SCAN that write-protects only the written
- * pages) are the floors of ww_alloc and ww_reset.
+ * pages) are the floors of ww_alloc and ww_reset.  Its uapi definitions are
+ * its own (rawscan_uapi.h): the floor shares nothing with the library.
  */
 #include "config.h"
 #include "targets.h"
-#include "shim/ww-compat.h"
+#include "rawscan_uapi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +37,12 @@ static const char *raw_init(void)
 		return NULL;
 	if (why[0])
 		return why;
-	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | RAW_UFFD_USER_MODE_ONLY);
 	if (uffd < 0) {
 		snprintf(why, sizeof(why), "userfaultfd: %s", strerror(errno));
 		return why;
 	}
-	api.features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED;
+	api.features = RAW_UFFD_FEATURE_WP_ASYNC | RAW_UFFD_FEATURE_WP_UNPOPULATED;
 	if (ioctl(uffd, UFFDIO_API, &api)) {
 		snprintf(why, sizeof(why), "UFFDIO_API WP_ASYNC|WP_UNPOPULATED: %s (kernel < 6.7?)",
 			 strerror(errno));
@@ -128,17 +129,17 @@ static int raw_alloc(struct area *a, const struct cell_spec *s)
  * cheapest kernel operation is the scan that protects only written pages. */
 static int raw_reset(struct area *a, char *start, uint64_t len)
 {
-	struct pm_scan_arg arg = {
+	struct raw_pm_scan_arg arg = {
 		.size = sizeof(arg),
-		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.flags = RAW_PM_SCAN_WP_MATCHING | RAW_PM_SCAN_CHECK_WPASYNC,
 		.start = (uintptr_t)start,
 		.end = (uintptr_t)start + len,
-		.category_mask = PAGE_IS_WRITTEN,
-		.return_mask = PAGE_IS_WRITTEN,
+		.category_mask = RAW_PAGE_IS_WRITTEN,
+		.return_mask = RAW_PAGE_IS_WRITTEN,
 	};
 
 	while (arg.start < arg.end) {
-		if (ioctl(pagemap, PAGEMAP_SCAN, &arg) < 0) {
+		if (ioctl(pagemap, RAW_PAGEMAP_SCAN, &arg) < 0) {
 			cell_error("PAGEMAP_SCAN (reset): %s", strerror(errno));
 			return -1;
 		}
@@ -154,10 +155,10 @@ static int raw_get(struct area *a, char *start, uint64_t len, int reset, void **
 {
 	uintptr_t end = (uintptr_t)start + len, commit_end = (uintptr_t)a->base + a->commit;
 
-	struct page_region vec[VEC_LEN];
-	struct pm_scan_arg arg = {
+	struct raw_page_region vec[VEC_LEN];
+	struct raw_pm_scan_arg arg = {
 		.size = sizeof(arg),
-		.flags = reset ? PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC : 0,
+		.flags = reset ? RAW_PM_SCAN_WP_MATCHING | RAW_PM_SCAN_CHECK_WPASYNC : 0,
 		/* The reserve beyond commit is not write-protected and would read
 		 * written; the library masks it with its commit bitmap, the bare
 		 * loop simply does not scan it. */
@@ -165,8 +166,8 @@ static int raw_get(struct area *a, char *start, uint64_t len, int reset, void **
 		.end = end < commit_end ? end : commit_end,
 		.vec = (uintptr_t)vec,
 		.vec_len = VEC_LEN,
-		.category_mask = PAGE_IS_WRITTEN,
-		.return_mask = PAGE_IS_WRITTEN,
+		.category_mask = RAW_PAGE_IS_WRITTEN,
+		.return_mask = RAW_PAGE_IS_WRITTEN,
 	};
 	size_t cap = *count, got = 0;
 
@@ -175,7 +176,7 @@ static int raw_get(struct area *a, char *start, uint64_t len, int reset, void **
 
 		/* max_pages: with WP_MATCHING only what is returned is reset */
 		arg.max_pages = cap - got;
-		n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+		n = ioctl(pagemap, RAW_PAGEMAP_SCAN, &arg);
 		if (n < 0) {
 			cell_error("PAGEMAP_SCAN: %s", strerror(errno));
 			return -1;

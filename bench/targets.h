@@ -21,6 +21,8 @@ enum row {
 
 extern const char *const row_names[ROW_COUNT];
 int row_from_name(const char *name);
+/* A row's name in an older run's --json file under its name today. */
+const char *row_name_current(const char *name);
 static inline int row_is_wine(int row)
 {
 	return row == ROW_WINE_BUILTIN || row == ROW_WINE_SHIM;

@@ -3,8 +3,9 @@
  * ww-bench: every backend, the floors and Wine on the same workloads, one
  * table.  The driver never calls the library itself: each native cell runs
  * in a forked child (run_native.c), each Wine cell in a Wine process
- * (run_wine.c); cells of one workload and size run back to back so the
- * rows of a group are measured under the same conditions.
+ * (run_wine.c); cells of one workload and size run back to back, their
+ * repetitions interleaved, so the rows of a group are measured under the
+ * same conditions.
  */
 #include "config.h"
 #include "compare.h"
@@ -29,13 +30,16 @@ static double cell_timeout(const struct options *o, const struct cell_spec *s, i
 	double gib = (double)s->commit_bytes / GIB;
 
 	if (wine)
-		return o->wine_timeout > 0 ? o->wine_timeout : o->quick ? 12 : 30 + 15 * gib;
-	return o->timeout > 0 ? o->timeout : o->quick ? 60 : 120 + 60 * gib;
+		return o->wine_timeout > 0 ? o->wine_timeout
+		       : o->quick ? WINE_LIMIT_QUICK_S
+		       : WINE_LIMIT_FULL_S + WINE_LIMIT_FULL_PER_GIB_S * gib;
+	return o->timeout > 0 ? o->timeout
+	       : o->quick ? LIMIT_QUICK_S : LIMIT_FULL_S + LIMIT_FULL_PER_GIB_S * gib;
 }
 
 /*
  * The quick set measures the 1 GiB sparse cell only on the rows its targets
- * need: uffd-async (the reference), mprotect (must complete) and
+ * need: uffd (the reference), mprotect (must complete) and
  * wine-builtin (livelocks).  Every fresh 1 GiB region costs
  * about a second to populate here, and through Wine's fault path ~6 s, so
  * the other rows would break the three-minute budget.  The full set runs all.
@@ -49,10 +53,73 @@ static int quick_skip(struct bench *b, int row, const struct cell_spec *s)
 	if (row == ROW_UFFD || row == ROW_MPROTECT || row == ROW_WINE_BUILTIN)
 		return 0;
 	if (!noted++)
-		bench_note(b, "--quick: sparse 1G runs uffd-async, mprotect and wine-builtin"
+		bench_note(b, "--quick: sparse 1G runs uffd, mprotect and wine-builtin"
 			      " only (each fresh 1 GiB region costs ~1 s to populate, ~6 s under Wine);"
 			      " make bench runs every row");
 	return 1;
+}
+
+static const char *rep_mark(const struct result *r)
+{
+	switch (r->status) {
+	case ST_OK: return "";
+	case ST_FAIL: return "=FAIL";
+	case ST_DNF: return "=DNF";
+	default: return "=ERROR";
+	}
+}
+
+/*
+ * Run one group (the rows of one workload and size); returns its FAILs.
+ * Repetition-major: repetition i of every row, native and Wine, before
+ * repetition i+1 (rows forward, then backward), so a drift of the shared
+ * machine hits every row alike and
+ * cannot move the ratios the targets judge (wine-shim / wine-builtin / uffd
+ * / raw-scan on the same cells).  A native repetition is a fresh child; a
+ * Wine row's process lasts the group and runs each repetition when told
+ * (run_wine_rep), so no Wine start-up falls between repetitions.
+ */
+static int run_group(struct bench *b, struct result *group, int ng, const char *label)
+{
+	const struct cell_spec *s = &group[0].spec;
+	double native_limit, wine_limit;
+	int fails = 0;
+
+	if (!ng)
+		return 0;
+	native_limit = cell_timeout(&b->opt, s, 0);
+	wine_limit = cell_timeout(&b->opt, s, 1);
+	for (int rep = 0; rep < s->reps; rep++) {
+		fprintf(stderr, "%s rep %d/%d:", label, rep + 1, s->reps);
+		for (int k = 0; k < ng; k++) {
+			/* odd repetitions in reverse order: a drift within a
+			 * repetition does not favour the rows that run first */
+			struct result *r = &group[rep % 2 ? ng - 1 - k : k];
+
+			if (r->status == ST_ERROR || r->status == ST_DNF)
+				continue;
+			if (row_is_wine(r->row))
+				run_wine_rep(b, r, wine_limit);
+			else
+				run_native_rep(r, native_limit);
+			fprintf(stderr, " %s%s", row_names[r->row], rep_mark(r));
+		}
+		fprintf(stderr, "\n");
+	}
+	wine_group_end(wine_limit);
+	for (int g = 0; g < ng; g++) {
+		struct result *r = &group[g];
+
+		if (row_is_wine(r->row))
+			fprintf(stderr, "%s %s (%d reps, %.0f s limit per step): %s%s%s (%.1f s)\n",
+				label, row_names[r->row], s->reps, wine_limit, status_word(r),
+				r->msg[0] ? ": " : "", r->msg, r->elapsed_s);
+		else if (r->status == ST_ERROR || r->status == ST_DNF)
+			fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
+		if (r->status == ST_FAIL)
+			fails++;
+	}
+	return fails;
 }
 
 int main(int argc, char **argv)
@@ -85,7 +152,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nspecs; i++) {
 		struct result *group = &b.results[b.nresults];
 		int ng = 0;
-		char sz[24];
+		char sz[24], label[64];
 
 		for (int row = 0; row < ROW_COUNT; row++) {
 			if (!(b.opt.rows & (1u << row)) || b.unavailable[row] ||
@@ -102,38 +169,9 @@ int main(int argc, char **argv)
 		fmt_size(sz, sizeof(sz), specs[i].region_bytes);
 		t_group = plat_now_ns();
 
-		/* Native rows: repetition-major, each repetition a fresh child,
-		 * so slow drifts of the machine hit every row alike. */
-		for (int rep = 0; rep < specs[i].reps; rep++) {
-			fprintf(stderr, "[%2d/%d] %-12s %-5s rep %d/%d:", i + 1, nspecs,
-				workload_names[specs[i].wl], sz, rep + 1, specs[i].reps);
-			for (int g = 0; g < ng; g++) {
-				struct result *r = &group[g];
-
-				if (row_is_wine(r->row) || r->status == ST_ERROR || r->status == ST_DNF)
-					continue;
-				run_native_rep(r, cell_timeout(&b.opt, &specs[i], 0));
-				fprintf(stderr, " %s%s", row_names[r->row],
-					r->status == ST_OK ? "" : r->status == ST_FAIL ? "=FAIL" : "=ERROR");
-			}
-			fprintf(stderr, "\n");
-		}
-		for (int g = 0; g < ng; g++) {
-			struct result *r = &group[g];
-
-			if (r->status == ST_FAIL)
-				fails++;
-			if (r->status == ST_ERROR || r->status == ST_DNF)
-				fprintf(stderr, "        %s: %s\n", row_names[r->row], r->msg);
-			if (!row_is_wine(r->row))
-				continue;
-			fprintf(stderr, "[%2d/%d] %-12s %-5s %s (%d reps, %.0f s limit per step): ", i + 1, nspecs,
-				workload_names[specs[i].wl], sz, row_names[r->row], specs[i].reps,
-				cell_timeout(&b.opt, &specs[i], 1));
-			run_wine(&b, r, cell_timeout(&b.opt, &specs[i], 1));
-			fprintf(stderr, "%s%s%s (%.1f s)\n", status_word(r), r->msg[0] ? ": " : "",
-				r->msg, r->elapsed_s);
-		}
+		snprintf(label, sizeof(label), "[%2d/%d] %-12s %-5s", i + 1, nspecs,
+			 workload_names[specs[i].wl], sz);
+		fails += run_group(&b, group, ng, label);
 		fprintf(stderr, "[%2d/%d] %-12s %-5s group done in %.1f s\n", i + 1, nspecs,
 			workload_names[specs[i].wl], sz, (double)(plat_now_ns() - t_group) / 1e9);
 	}

@@ -7,7 +7,8 @@
  *
  *   ww-bench-win.exe wl=sparse region=16777216 commit=16777216 reps=5 ...
  *
- * prints the cell's result lines on stdout (see cell.h).  Populating is done
+ * prints the cell's result lines on stdout (see cell.h); with --paced it
+ * runs a repetition per line on stdin (see run_paced).  Populating is done
  * by writing every page, then ResetWriteWatch: a Windows program has no
  * MADV_POPULATE_WRITE, and the populate is untimed anyway.
  */
@@ -38,9 +39,11 @@ uint64_t plat_now_ns(void)
  * "/proc/self" would be wineserver's.  ww-bench passes the Unix pid of the
  * Wine process it started (exec keeps it) in WW_BENCH_UNIX_PID.  Through a
  * launcher (ww-wine starts the program as a new process) that pid is the
- * launcher's: then the process whose argv[0] is this program is looked up in
- * /proc.  Without either (real Windows, run by hand) the memory metrics are
- * left out.
+ * launcher's: then the process whose argv[0] is this program and whose
+ * environment carries that same WW_BENCH_UNIX_PID is looked up in /proc (the
+ * Wine rows of a group run at the same time, idle in turn: the program's
+ * name alone could find the other row's process).  Without either (real
+ * Windows, run by hand) the memory metrics are left out.
  */
 static long count_lines(const char *path)
 {
@@ -59,28 +62,47 @@ static long count_lines(const char *path)
 	return n;
 }
 
-/* Is /proc/<pid>'s argv[0] this program? */
-static int is_us(const char *pid)
+/* /proc/<pid>/<name>'s first len-1 bytes into buf (NUL-terminated); bytes read. */
+static DWORD read_proc(const char *pid, const char *name, char *buf, DWORD len)
 {
-	char path[128], buf[1024];
-	DWORD got = 0;
+	char path[128];
+	DWORD got = 0, n;
 	HANDLE h;
 
-	snprintf(path, sizeof(path), "Z:\\proc\\%s\\cmdline", pid);
+	snprintf(path, sizeof(path), "Z:\\proc\\%s\\%s", pid, name);
 	h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
 			OPEN_EXISTING, 0, NULL);
 	if (h == INVALID_HANDLE_VALUE)
 		return 0;
-	if (!ReadFile(h, buf, sizeof(buf) - 1, &got, NULL))
-		got = 0;
+	while (got < len - 1 && ReadFile(h, buf + got, len - 1 - got, &n, NULL) && n)
+		got += n;
 	CloseHandle(h);
-	buf[got] = 0;	/* argv[0] ends at the first NUL */
-	return strstr(buf, "ww-bench-win") != NULL;
+	buf[got] = 0;
+	return got;
+}
+
+/* Is /proc/<pid>'s argv[0] this program, and (with env) is the NUL-separated
+ * entry env in its environment? */
+static int is_us(const char *pid, const char *env)
+{
+	static char buf[65536];
+	DWORD got;
+
+	read_proc(pid, "cmdline", buf, 1024);	/* argv[0] ends at the first NUL */
+	if (!strstr(buf, "ww-bench-win"))
+		return 0;
+	if (!env)
+		return 1;
+	got = read_proc(pid, "environ", buf, sizeof(buf));
+	for (DWORD i = 0; i < got; i += (DWORD)strlen(buf + i) + 1)
+		if (!strcmp(buf + i, env))
+			return 1;
+	return 0;
 }
 
 static const char *unix_pid(void)
 {
-	static char pid[32];
+	static char pid[32], env[64];
 	static int done;
 	WIN32_FIND_DATAA fd;
 	HANDLE h;
@@ -90,15 +112,16 @@ static const char *unix_pid(void)
 	done = 1;
 	if (!GetEnvironmentVariableA("WW_BENCH_UNIX_PID", pid, sizeof(pid)))
 		return NULL;
-	if (is_us(pid))
+	if (is_us(pid, NULL))
 		return pid;
+	snprintf(env, sizeof(env), "WW_BENCH_UNIX_PID=%s", pid);
 	pid[0] = 0;
 	h = FindFirstFileA("Z:\\proc\\*", &fd);
 	if (h == INVALID_HANDLE_VALUE)
 		return NULL;
 	do {
 		if (fd.cFileName[0] >= '1' && fd.cFileName[0] <= '9' &&
-		    strlen(fd.cFileName) < sizeof(pid) && is_us(fd.cFileName)) {
+		    strlen(fd.cFileName) < sizeof(pid) && is_us(fd.cFileName, env)) {
 			snprintf(pid, sizeof(pid), "%s", fd.cFileName);
 			break;
 		}
@@ -259,17 +282,43 @@ static const struct target win_target = {
 	.get = win_get, .reset = win_reset, .teardown = win_teardown,
 };
 
+/*
+ * --paced (ww-bench's interleaved groups): warm up once, then run one
+ * repetition, ending in its own "done" line, per line read from stdin, until
+ * spec.reps are done or stdin ends.  The process and its warm state last the
+ * whole group, as in an unpaced run; only when each repetition starts is up
+ * to the driver, which runs the other rows' repetitions in between.
+ */
+static int run_paced(const struct cell_spec *spec)
+{
+	struct cell_spec one = *spec;
+	char line[64];
+	int r = 0;
+
+	one.reps = 1;
+	cell_warmup(&win_target, spec);
+	for (int rep = 0; rep < spec->reps && !r && fgets(line, sizeof(line), stdin); rep++)
+		r = cell_run(&win_target, &one, stdout);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct cell_spec spec;
+	int paced = 0;
 
 	_setmode(_fileno(stdout), _O_BINARY);
 	cell_spec_default(&spec, WL_DENSE, 1u << 20);
-	for (int i = 1; i < argc; i++)
-		if (cell_spec_parse_word(&spec, argv[i])) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--paced"))
+			paced = 1;
+		else if (cell_spec_parse_word(&spec, argv[i])) {
 			printf("error bad argument '%s'\n", argv[i]);
 			return 2;
 		}
+	}
+	if (paced)
+		return run_paced(&spec);
 	cell_warmup(&win_target, &spec);
 	return cell_run(&win_target, &spec, stdout);
 }
