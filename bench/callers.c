@@ -27,6 +27,8 @@
 #include "cell_ctx.h"
 #include "pattern.h"
 
+#include <string.h>
+
 #define KIB 1024u
 /* gc-sections: a touched section gets this share of its pages written */
 #define SECTION_PAGE_SHARE 16
@@ -180,13 +182,55 @@ static int sections_plan(struct ctx *c, struct sections *sec)
 	return 0;
 }
 
-static void sections_done(struct ctx *c, struct sections *sec)
+static void sections_free(struct ctx *c, struct sections *sec)
 {
 	for (size_t i = 0; i < sec->n; i++)
 		if (c->areas[i].base || c->areas[i].handle)
 			c->t->teardown(&c->areas[i]);
+	memset(c->areas, 0, sec->n * sizeof(*c->areas));
+}
+
+static void sections_done(struct ctx *c, struct sections *sec)
+{
+	sections_free(c, sec);
 	plat_free(sec->sizes, sec->max * sizeof(*sec->sizes));
 	plat_free(sec->first, sec->max * sizeof(*sec->first));
+}
+
+/*
+ * The same allocations without write watch (timed), all alive at once as the
+ * sections were, then freed: the platform's own part of each alloc call.
+ * After the sections are gone, so both find the same address space.
+ */
+static int untracked_allocs(struct ctx *c, const struct sections *sec)
+{
+	struct area *u = plat_alloc_zeroed(sec->n * sizeof(*u));
+	uint64_t ns = 0;
+	size_t i;
+	int ret = 0;
+
+	if (!u) {
+		cell_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < sec->n; i++) {
+		uint64_t t0;
+
+		u[i] = (struct area){ .size = (uint64_t)sec->sizes[i] * BENCH_PAGE,
+				      .commit = (uint64_t)sec->sizes[i] * BENCH_PAGE };
+		t0 = plat_now_ns();
+		if (c->t->alloc_untracked(&u[i], c->s)) {
+			ret = -1;
+			break;
+		}
+		ns += plat_now_ns() - t0;
+	}
+	if (!ret)
+		ctx_sample(c, M_UNTRACKED_ALLOC, (double)ns / (double)sec->n);
+	while (i-- > 0)
+		c->t->teardown(&u[i]);
+	plat_free(u, sec->n * sizeof(*u));
+	return ret;
 }
 
 /*
@@ -294,7 +338,8 @@ int rep_sections(struct ctx *c, int rep)
 			ctx_sample(c, M_GET_RESET_PER_PAGE, (double)ct.ns / (double)dirty);
 		ctx_sample(c, M_GET_RESET_TOTAL, (double)ct.ns);
 	}
-	ret = 0;
+	sections_free(c, &sec);
+	ret = c->t->alloc_untracked ? untracked_allocs(c, &sec) : 0;
 out:
 	sections_done(c, &sec);
 	return ret;

@@ -24,6 +24,7 @@ const char *const metric_names[M_COUNT] = {
 	"get_reset_per_page", "get_reset_total", "get_reset_per_gib",
 	"vmpte_delta_kib", "vma_delta", "get_per_call", "empty_get_per_call",
 	"reset_per_call", "alloc_per_call", "get_calls", "empty_calls",
+	"untracked_alloc",
 };
 
 int workload_from_name(const char *name)
@@ -305,6 +306,22 @@ static size_t make_pattern(struct ctx *c, double fraction, uint64_t seed)
 }
 
 /* dense, sparse, random, huge-reserve: write once, get, get-and-reset. */
+/* huge-reserve: the platform's own part of the same reserve + commit,
+ * timed after the tracked area is gone, so both find the same address
+ * space. */
+static int untracked_setup(struct ctx *c)
+{
+	struct area u = { .size = c->s->region_bytes, .commit = c->s->commit_bytes };
+	uint64_t t0 = plat_now_ns(), t1;
+
+	if (c->t->alloc_untracked(&u, c->s))
+		return -1;
+	t1 = plat_now_ns();
+	c->t->teardown(&u);
+	ctx_sample(c, M_UNTRACKED_ALLOC, (double)(t1 - t0));
+	return 0;
+}
+
 static int rep_simple(struct ctx *c, struct area *a, int rep)
 {
 	long pte0, vma0;
@@ -566,6 +583,8 @@ int cell_run(const struct target *t, const struct cell_spec *s, FILE *out)
 		}
 		if (a.base || a.handle)
 			t->teardown(&a);
+		if (!r && s->wl == WL_HUGE_RESERVE && t->alloc_untracked)
+			r = untracked_setup(&c);
 		if (r) {
 			fprintf(out, "error %s\n", errbuf[0] ? errbuf : "failed");
 			ret = 1;

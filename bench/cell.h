@@ -55,6 +55,10 @@ enum metric {
 	M_ALLOC_PER_CALL,	/* allocate + watch one fresh section or buffer */
 	M_GET_CALLS,		/* get calls per repetition (count) */
 	M_EMPTY_CALLS,		/* of which found no page (count) */
+	M_UNTRACKED_ALLOC,	/* the same allocation without write watch on the same
+				 * platform and in the same process (Wine: VirtualAlloc
+				 * without MEM_WRITE_WATCH): per call like
+				 * M_ALLOC_PER_CALL, huge-reserve: the whole setup */
 	M_COUNT
 };
 
@@ -107,6 +111,10 @@ struct target {
 	/* timed: a fresh a->size bytes, allocated and (if tracking) watched,
 	 * like VirtualAlloc(MEM_WRITE_WATCH); NULL: no caller workloads */
 	int (*alloc)(struct area *a, const struct cell_spec *spec);
+	/* timed: the same allocation as alloc (huge-reserve: as setup) without
+	 * tracking, freed by teardown; NULL where another row is that floor
+	 * (natively none-fresh: the mmap alone) */
+	int (*alloc_untracked)(struct area *a, const struct cell_spec *spec);
 	/* [start, start+len) inside the area; *count: capacity in, found out */
 	int (*get)(struct area *a, char *start, uint64_t len, int reset, void **pages,
 		   size_t *count);

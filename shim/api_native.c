@@ -19,7 +19,7 @@
 #include "uaccess.h"
 #include "vma.h"
 #include "writewatch.h"
-#include "ww-get-checked.h"
+#include "ww-trusted.h"
 
 #if !HAVE_DECL_MAP_FIXED_NOREPLACE	/* glibc < 2.28 */
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -93,12 +93,11 @@ static int region_start(struct ww_region *r)
 	return ret;
 }
 
-/* r->prot is read lock-free by the mprotect backend's fault handler (with
- * atomic loads): store it the same way, never with memset. */
+/* Protections are read lock-free by the mprotect backend's fault handler:
+ * stored through ww_region_set_prot, never with memset. */
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	ww_lazy_prefault(r->committed, r->map_bytes, first / 8, (last - 1) / 8 - first / 8 + 1);
-	ww_lazy_prefault(r->prot, r->prot_bytes, first, last - first);
 	ww_bits_set(r->committed, first, last);
 	r->committed_any = true;
 	ww_region_set_prot(r, first, last, NULL, prot);
@@ -141,6 +140,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 		return -ENOMEM;
 	}
 	r->kind = (flags & WW_ALLOC_NO_WATCH) ? WW_REGION_OWNED_PLAIN : WW_REGION_OWNED;
+	r->unadvised = true;	/* our own mapping */
 	r->ops = ops;
 	if (flags & WW_ALLOC_COMMIT)
 		mark_committed(r, 0, r->npages, prot);
@@ -157,14 +157,11 @@ fail:
 	return ret;
 }
 
-int ww_watch(void *addr, size_t size, unsigned flags, int prot)
+/* The arguments of ww_watch / ww_watch_fresh: 0 or -errno. */
+static int watch_args(void *addr, size_t size, unsigned flags, int prot)
 {
-	struct ww_prot_snapshot before;
 	uintptr_t start, end;
-	struct ww_region *r;
-	int ret;
 
-	ww_init();
 	if ((flags & ~(WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) || !prot_valid(prot) ||
 	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, &start, &end))
 		return -EINVAL;
@@ -172,15 +169,26 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	 * protections. */
 	if ((flags & WW_WATCH_EXTERNAL) && ww_current_backend() != WW_BACKEND_UFFD)
 		return -EOPNOTSUPP;
-	/* Before allocating anything: the region's lazily mapped arrays
-	 * could otherwise land in a hole of the range, and be watched.
-	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
-	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
-		return errno == ENOMEM ? -EINVAL : -errno;
+	return 0;
+}
+
+/* ww_watch once the arguments are checked and the range is known mapped.
+ * fresh: the caller has just mapped it, without MADV_HUGEPAGE. */
+static int watch_mapped(void *addr, size_t size, unsigned flags, int prot, bool fresh)
+{
+	struct ww_prot_snapshot before;
+	uintptr_t start, end;
+	struct ww_region *r;
+	int ret;
+
+	ret = page_range(addr, size, &start, &end);	/* checked by watch_args */
+	if (ret)
+		return ret;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
 	r->kind = (flags & WW_WATCH_EXTERNAL) ? WW_REGION_EXTERNAL : WW_REGION_WATCHED_MAPPING;
+	r->unadvised = fresh;
 	r->ops = ww_backend_ops_for(ww_current_backend());
 	if (!(flags & WW_WATCH_RESERVED))
 		mark_committed(r, 0, r->npages, prot);
@@ -217,6 +225,32 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	return 0;
 }
 
+int ww_watch(void *addr, size_t size, unsigned flags, int prot)
+{
+	uintptr_t start, end;
+	int ret;
+
+	ww_init();
+	ret = watch_args(addr, size, flags, prot);
+	if (ret || (ret = page_range(addr, size, &start, &end)))
+		return ret;
+	/* Before allocating anything: the region's lazily mapped arrays
+	 * could otherwise land in a hole of the range, and be watched.
+	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
+	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
+		return errno == ENOMEM ? -EINVAL : -errno;
+	return watch_mapped(addr, size, flags, prot, false);
+}
+
+int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot)
+{
+	int ret;
+
+	ww_init();
+	ret = watch_args(addr, size, flags, prot);
+	return ret ? ret : watch_mapped(addr, size, flags, prot, true);
+}
+
 /*
  * ww_free of a region the program unmapped, in part or whole, behind our
  * back, perhaps mapping something else there: only what is still the
@@ -233,7 +267,7 @@ static bool prot_ok(struct ww_region *r, size_t i, int prot)
 {
 	if (r->ops->mapped_prot_ok)
 		return r->ops->mapped_prot_ok(r, i, prot);
-	return prot == ww_page_prot(r, i);
+	return prot == ww_region_prot(r, i);
 }
 
 static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
@@ -392,7 +426,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 	if (ww_bits_find_clear(r->committed, first, last) != last) {
 		ret = -ENOMEM;	/* as mprotect(2) on unmapped pages */
 	} else {
-		int old = r->prot[first];
+		int old = ww_region_prot(r, first);
 
 		/* External regions: the caller applied it; record only. */
 		ret = r->kind == WW_REGION_EXTERNAL ? 0 : r->ops->protect(r, first, last, prot);

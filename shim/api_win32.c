@@ -19,7 +19,7 @@
 #include "uaccess.h"
 #include "writewatch.h"
 #include "writewatch-win32.h"
-#include "ww-get-checked.h"
+#include "ww-trusted.h"
 
 /* Not in writewatch-win32.h: only used for errors with no closer code. */
 #define ERROR_GEN_FAILURE_ 31u

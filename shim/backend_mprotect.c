@@ -64,7 +64,7 @@ static int clean_prot(int prot)
  * covered it, an over-report). */
 static bool mp_mapped_prot_ok(struct ww_region *r, size_t i, int prot)
 {
-	int p = ww_page_prot(r, i);
+	int p = ww_region_prot(r, i);
 
 	if (!ww_bit_test(ww_tracker_of(r)->dirty, i))
 		return prot == clean_prot(p);
@@ -103,7 +103,7 @@ static bool same_run(const struct ww_region *r, size_t first, size_t last, int p
 	size_t i;
 
 	for (i = first; i < last; i++)
-		if (!ww_page_committed(r, i) || ww_page_prot(r, i) != prot)
+		if (!ww_page_committed(r, i) || ww_region_prot(r, i) != prot)
 			return false;
 	return true;
 }
@@ -141,9 +141,9 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 		/* free VMAs elsewhere: join two dirty pages across a clean gap */
 		for (j = ww_bits_find_set(t->dirty, 0, r->npages); j < r->npages; j = k) {
 			k = ww_bits_find_set(t->dirty, j + 1, r->npages);
-			if (k < r->npages && k > j + 1 && ww_page_prot(r, j) & PROT_WRITE &&
-			    same_run(r, j, k + 1, ww_page_prot(r, j)) &&
-			    mp_open_span(r, t, j + 1, k, ww_page_prot(r, j), j))
+			if (k < r->npages && k > j + 1 && ww_region_prot(r, j) & PROT_WRITE &&
+			    same_run(r, j, k + 1, ww_region_prot(r, j)) &&
+			    mp_open_span(r, t, j + 1, k, ww_region_prot(r, j), j))
 				break;
 		}
 		if (j >= r->npages)
@@ -161,7 +161,7 @@ static bool mp_resolve(struct ww_region *r, struct ww_tracker *t, size_t i)
 
 	if (!ww_page_committed(r, i))
 		return false;
-	prot = ww_page_prot(r, i);
+	prot = ww_region_prot(r, i);
 	if (!(prot & PROT_WRITE))
 		return false;	/* a real access violation */
 	ww_test_point(WW_TP_FAULT_OPEN, ww_page_addr(r, i));
@@ -336,12 +336,12 @@ typedef int (*mp_target_fn)(struct ww_region *r, struct ww_tracker *t, size_t i,
 
 static int want_clean(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	return ww_page_committed(r, i) ? clean_prot(ww_page_prot(r, i)) : -1;
+	return ww_page_committed(r, i) ? clean_prot(ww_region_prot(r, i)) : -1;
 }
 
 static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	return ww_page_committed(r, i) ? ww_page_prot(r, i) : -1;
+	return ww_page_committed(r, i) ? ww_region_prot(r, i) : -1;
 }
 
 /* commit: new pages start clean (mp_commit cleared their bits), committed
@@ -468,7 +468,7 @@ static int want_tracked(struct ww_region *r, struct ww_tracker *t, size_t i, int
 {
 	if (!ww_page_committed(r, i))
 		return -1;
-	return ww_bit_test(t->dirty, i) ? ww_page_prot(r, i) : clean_prot(ww_page_prot(r, i));
+	return ww_bit_test(t->dirty, i) ? ww_region_prot(r, i) : clean_prot(ww_region_prot(r, i));
 }
 
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
@@ -553,7 +553,7 @@ static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)
 {
 	return ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first),
-			       clean_prot(ww_page_prot(r, first)));
+			       clean_prot(ww_region_prot(r, first)));
 }
 
 static const struct ww_rearm mp_rearm_ops = {

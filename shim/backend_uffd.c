@@ -35,6 +35,7 @@
 #include "region.h"
 #include "stats.h"
 #include "sys.h"
+#include "thp.h"
 #include "uffd.h"
 #include "writewatch.h"
 #include "ww-compat.h"
@@ -87,8 +88,20 @@ static int open_fds_locked(void)
 			WW_DEBUG("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
 			return -err;
 		}
+		ww_thp_unadvised();	/* probed here, once: see thp.c */
 	}
 	return 0;
+}
+
+/* MADV_NOHUGEPAGE on [addr, addr+len) of r unless no huge page can form
+ * there (thp.c).  A hint: tracking is right without it, only coarser
+ * where a huge page forms, so a refusal is logged and ignored. */
+static void advise_no_thp(struct ww_region *r, void *addr, size_t len)
+{
+	if (r->unadvised && !ww_thp_unadvised())
+		return;
+	if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
+		WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
 }
 
 static int open_fds(void)
@@ -156,8 +169,7 @@ static int uffd_attach(struct ww_region *r)
 	}
 	/* A write-protected THP would report (and be split) at 2 MiB.  Last:
 	 * a failed attach must leave the mapping's flags as they were. */
-	if (ww_sys_madvise((void *)r->base, r->size, MADV_NOHUGEPAGE) < 0)
-		WW_INFO("MADV_NOHUGEPAGE %#lx: %s (continuing)", (unsigned long)r->base, strerror(errno));
+	advise_no_thp(r, (void *)r->base, r->size);
 	return 0;
 }
 
@@ -194,8 +206,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	 * (Wine's decommit), which dropped its registration: register it
 	 * again.  It gets protected on recommit, like ours. */
 	if (r->kind == WW_REGION_EXTERNAL) {
-		if (ww_sys_madvise(addr, len, MADV_NOHUGEPAGE) < 0)
-			WW_INFO("MADV_NOHUGEPAGE %p: %s (continuing)", addr, strerror(errno));
+		advise_no_thp(r, addr, len);
 		return register_range((uintptr_t)addr, len);
 	}
 	/* The dropped pages read "written" to the kernel; they are masked as

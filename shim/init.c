@@ -24,6 +24,7 @@
 #include "process.h"
 #include "region.h"
 #include "stats.h"
+#include "struct_out.h"
 #include "writewatch.h"
 
 size_t ww_page_size;
@@ -216,12 +217,19 @@ const char *ww_backend_reason(void)
 	return chosen_reason;
 }
 
-void ww_get_stats(struct ww_stats *out)
+int ww_get_stats(struct ww_stats *stats, size_t size)
 {
-	out->regions_live = atomic_load(&ww_stats.regions_live);
-	out->faults_handled = atomic_load(&ww_stats.faults_handled);
-	out->scans = atomic_load(&ww_stats.scans);
-	out->overreported_pages = atomic_load(&ww_stats.overreported_pages);
-	out->enomem_widenings = atomic_load(&ww_stats.enomem_widenings);
-	out->fallbacks = atomic_load(&ww_stats.fallbacks);
+	struct ww_stats s;
+
+	if (!stats)
+		return -EFAULT;
+	/* Zeroed whole: its padding is copied out too. */
+	memset(&s, 0, sizeof(s));
+	s.regions_live = atomic_load(&ww_stats.regions_live);
+	s.faults_handled = atomic_load(&ww_stats.faults_handled);
+	s.scans = atomic_load(&ww_stats.scans);
+	s.overreported_pages = atomic_load(&ww_stats.overreported_pages);
+	s.enomem_widenings = atomic_load(&ww_stats.enomem_widenings);
+	s.fallbacks = atomic_load(&ww_stats.fallbacks);
+	return ww_struct_out(stats, size, &s, sizeof(s), WW_STATS_SIZE_VER0);
 }

@@ -18,10 +18,11 @@
 #include "region.h"
 #include "stats.h"
 #include "sys.h"
+#include "thp.h"
 #include "uaccess.h"
 #include "uffd.h"
 #include "vma.h"
 #include "writewatch.h"
-#include "ww-get-checked.h"
+#include "ww-trusted.h"
 
 #endif /* WW_INTERNAL_H */

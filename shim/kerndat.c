@@ -20,6 +20,7 @@
 
 #include "init.h"
 #include "kerndat.h"
+#include "struct_out.h"
 #include "sys.h"
 #include "uffd.h"
 #include "writewatch.h"
@@ -235,9 +236,11 @@ const struct ww_kerndat *ww_kerndat_uffd_sync(void)
 	return &kerndat;
 }
 
-int ww_probe(struct ww_probe *probe)
+int ww_probe(struct ww_probe *probe, size_t size)
 {
-	if (probe)
-		*probe = ww_kerndat()->probe;
-	return 0;
+	const struct ww_kerndat *kd = ww_kerndat();
+
+	if (!probe)
+		return 0;
+	return ww_struct_out(probe, size, &kd->probe, sizeof(kd->probe), WW_PROBE_SIZE_VER0);
 }

@@ -241,10 +241,12 @@ struct ww_region *ww_region_new(uintptr_t base, size_t size)
 	r->size = size;
 	r->npages = size >> ww_page_shift;
 	r->map_bytes = ww_bitmap_words(r->npages) * sizeof(ww_word);
-	r->prot_bytes = r->npages;
+	r->prot_block_bytes = (r->npages + WW_PROT_BLOCK - 1) / WW_PROT_BLOCK;
+	r->prot_page_bytes = (r->npages + 7) / 8 * sizeof(ww_word);
 	r->committed = ww_lazy_zalloc(r->map_bytes);
-	r->prot = ww_lazy_zalloc(r->prot_bytes);
-	if (!r->committed || !r->prot) {
+	r->prot_blocks = ww_lazy_zalloc(r->prot_block_bytes);
+	r->prot_pages = ww_lazy_zalloc(r->prot_page_bytes);
+	if (!r->committed || !r->prot_blocks || !r->prot_pages) {
 		ww_region_delete(r);
 		return NULL;
 	}
@@ -256,7 +258,8 @@ void ww_region_delete(struct ww_region *r)
 	if (!r)
 		return;
 	ww_lazy_free(r->committed, r->map_bytes);
-	ww_lazy_free(r->prot, r->prot_bytes);
+	ww_lazy_free((void *)r->prot_blocks, r->prot_block_bytes);
+	ww_lazy_free(r->prot_pages, r->prot_page_bytes);
 	free(r);
 }
 
@@ -273,19 +276,69 @@ void ww_region_fork_child(void)
 	atomic_store(&signal_readers[1], 0);
 }
 
-/* r->prot is read by signal handlers: byte-wise atomic access. */
+/* Protections are read by signal handlers: see ww_region_prot(). */
 void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last, uint8_t *out)
 {
 	for (size_t i = first; i < last; i++)
-		out[i - first] = __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+		out[i - first] = ww_region_prot(r, i);
+}
+
+/* Store the bytes of `val` selected by `mask` into *w, the others kept. */
+static void prot_word_merge(ww_word *w, uint64_t mask, uint64_t val)
+{
+	uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(w, &old, (old & ~mask) | (val & mask),
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+/* The page bytes of [first, last): from[] (indexed from `base`), or all = prot. */
+static void prot_pages_set(struct ww_region *r, size_t first, size_t last, const uint8_t *from,
+			   size_t base, int prot)
+{
+	for (size_t i = first; i < last;) {
+		size_t word = i / 8, lo = i % 8, hi = last - word * 8 < 8 ? last - word * 8 : 8;
+		uint64_t val = 0;
+
+		if (from) {
+			for (size_t k = lo; k < hi; k++)
+				val |= (uint64_t)from[word * 8 + k - base] << (k * 8);
+		} else {
+			val = 0x0101010101010101ull * (uint8_t)prot;
+		}
+		if (lo == 0 && hi == 8)
+			atomic_store_explicit(&r->prot_pages[word], val, memory_order_relaxed);
+		else	/* fewer than 8 bytes: the others are other pages' */
+			prot_word_merge(&r->prot_pages[word], (((uint64_t)1 << ((hi - lo) * 8)) - 1) << (lo * 8),
+					val);
+		i = word * 8 + hi;
+	}
 }
 
 void ww_region_set_prot(struct ww_region *r, size_t first, size_t last, const uint8_t *from,
 			int prot)
 {
-	for (size_t i = first; i < last; i++)
-		__atomic_store_n(&r->prot[i], from ? from[i - first] : (uint8_t)prot,
-				 __ATOMIC_RELAXED);
+	for (size_t i = first; i < last;) {
+		size_t blk = i / WW_PROT_BLOCK, bs = blk * WW_PROT_BLOCK;
+		size_t be = bs + WW_PROT_BLOCK < r->npages ? bs + WW_PROT_BLOCK : r->npages;
+		size_t b = last < be ? last : be;
+		_Atomic uint8_t *block = &r->prot_blocks[blk];
+		int cur = atomic_load_explicit(block, memory_order_relaxed);
+
+		if (!from && i == bs && b == be) {	/* the whole block: one byte */
+			atomic_store_explicit(block, (uint8_t)prot, memory_order_release);
+		} else {
+			/* Part of it: its pages get their own bytes, written
+			 * before the block says so (release). */
+			if (!(cur & WW_PROT_MIXED))
+				prot_pages_set(r, bs, be, NULL, 0, cur);
+			prot_pages_set(r, i, b, from, first, prot);
+			if (!(cur & WW_PROT_MIXED))
+				atomic_store_explicit(block, WW_PROT_MIXED, memory_order_release);
+		}
+		i = b;
+	}
 }
 
 int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
@@ -338,12 +391,12 @@ int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last, bool 
 
 void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
 {
-	int p = ww_page_prot(r, i);
+	int p = ww_region_prot(r, i);
 	size_t a = i, b = i + 1;
 
-	while (a > 0 && ww_page_committed(r, a - 1) && ww_page_prot(r, a - 1) == p)
+	while (a > 0 && ww_page_committed(r, a - 1) && ww_region_prot(r, a - 1) == p)
 		a--;
-	while (b < r->npages && ww_page_committed(r, b) && ww_page_prot(r, b) == p)
+	while (b < r->npages && ww_page_committed(r, b) && ww_region_prot(r, b) == p)
 		b++;
 	*lo = a;
 	*hi = b;

@@ -34,15 +34,24 @@ struct ww_region {
 	size_t size;
 	size_t npages;
 	enum ww_region_kind kind;
+	bool unadvised;		/* a fresh anonymous mapping nobody gave
+				 * MADV_HUGEPAGE: mapped by ww_alloc, or by the
+				 * caller of ww_watch_fresh (thp.c) */
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
 	ww_word *committed;	/* bit per page */
 	bool committed_any;	/* a page was ever marked committed: else the
 				 * bitmap is all zero and need not be read (a
 				 * 64 GiB reservation's is 2 MiB never touched) */
-	uint8_t *prot;		/* PROT_* per page (valid where committed) */
+	/* PROT_* per page (valid where committed): ww_region_prot().  Two
+	 * levels, so a large commit touches little memory: a byte per block
+	 * of WW_PROT_BLOCK pages holds their common protection, or
+	 * WW_PROT_MIXED, and then the page's own byte is in prot_pages
+	 * (8 to a word), written only for such blocks. */
+	_Atomic uint8_t *prot_blocks;
+	ww_word *prot_pages;
 	size_t map_bytes;	/* bytes of each lazy array, for freeing */
-	size_t prot_bytes;
+	size_t prot_block_bytes, prot_page_bytes;
 };
 
 /* Mapped by ww_alloc: ww_free unmaps it (else ww_unwatch leaves it). */
@@ -68,19 +77,28 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
-/* Whether page i is committed, and its PROT_* (valid where committed):
- * plain atomic loads, async-signal-safe. */
+/* Whether page i is committed: a relaxed atomic load, async-signal-safe. */
 static inline bool ww_page_committed(const struct ww_region *r, size_t i)
 {
 	return ww_bit_test(r->committed, i);
 }
-static inline int ww_page_prot(const struct ww_region *r, size_t i)
+
+#define WW_PROT_BLOCK 64	/* pages: a 1 GiB commit writes 4 KiB of blocks */
+#define WW_PROT_MIXED 0x80	/* not a PROT_* bit */
+/* The protection of page i.  Signal handlers read it lock-free: the block
+ * (acquire: a block turned mixed has its pages' bytes written), then, for
+ * a mixed block, the word that holds the page's byte. */
+static inline int ww_region_prot(const struct ww_region *r, size_t i)
 {
-	return __atomic_load_n(&r->prot[i], __ATOMIC_RELAXED);
+	int b = atomic_load_explicit(&r->prot_blocks[i / WW_PROT_BLOCK], memory_order_acquire);
+
+	if (!(b & WW_PROT_MIXED))
+		return b;
+	return atomic_load_explicit(&r->prot_pages[i / 8], memory_order_relaxed) >> (i % 8 * 8) & 0xff;
 }
 
 /*
- * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
+ * Run of committed pages around page i that share its protection: [*lo, *hi).
  * i must be committed.  Async-signal-safe (plain loads only).
  */
 WW_HIDDEN void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi);
@@ -92,8 +110,10 @@ typedef int (*ww_run_fn)(struct ww_region *r, size_t a, size_t b, void *arg);
 WW_HIDDEN int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last,
 				     bool committed, ww_run_fn fn, void *arg);
 
-/* Read / write r->prot[first, last) as signal handlers may read it
- * meanwhile: into out; from `from` (or all = prot when from is NULL). */
+/* Read / write the protections of pages [first, last) as signal handlers
+ * may read them meanwhile: into out; from `from` (or all = prot when from
+ * is NULL).  Writers hold the table lock exclusively (or own a region not
+ * yet in the table).  A reader sees each page's old or new value. */
 WW_HIDDEN void ww_region_get_prot(const struct ww_region *r, size_t first, size_t last,
 				  uint8_t *out);
 WW_HIDDEN void ww_region_set_prot(struct ww_region *r, size_t first, size_t last,

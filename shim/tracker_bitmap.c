@@ -73,7 +73,7 @@ static bool span_can_join(const struct ww_region *r, const struct ww_rearm *ra,
 	if (!ra->same_prot)
 		return true;
 	for (i = end; i <= next; i++)
-		if (!ww_page_committed(r, i) || ww_page_prot(r, i) != ww_page_prot(r, start))
+		if (!ww_page_committed(r, i) || ww_region_prot(r, i) != ww_region_prot(r, start))
 			return false;
 	return true;
 }

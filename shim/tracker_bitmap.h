@@ -57,7 +57,7 @@ WW_HIDDEN void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t,
 /*
  * How a backend write-protects ("re-arms") pages [first, last) again after
  * their bits were cleared.  With same_prot, spans handed to rearm are
- * committed pages that all have r->prot[first]; else spans may cover any
+ * committed pages that all have the protection of page first; else spans may cover any
  * pages (uffd write-protect does not care about protections).
  */
 struct ww_rearm {

@@ -57,8 +57,21 @@ const char *ww_backend_reason(void);
 /* NULL when the backend can run here, else why not (static storage). */
 const char *ww_backend_unavailable_reason(enum ww_backend backend);
 
+/*
+ * The two structs the library fills, struct ww_probe and struct ww_stats, can
+ * grow without breaking programs built against an older header: the caller
+ * passes the size of the struct it was built with; new fields are only ever
+ * appended.  The library fills min(size, its own size) bytes, zeroes the
+ * bytes of a bigger caller's struct it does not know, writes nothing past
+ * size, and sets the struct's size member to the number of bytes it filled
+ * (a newer caller reads there which of its fields an older library knew).
+ * A size below the struct's first version (WW_*_SIZE_VER0) is -EINVAL.
+ * docs/architecture.md, "ABI".
+ */
+
 /* Runtime probe of the kernel features the backends use. */
 struct ww_probe {
+	uint32_t size;			/* set by ww_probe: bytes it filled */
 	char kernel_release[65];
 	int uffd_errno;			/* 0: a userfaultfd could be created */
 	int uffd_via_dev;		/* created through /dev/userfaultfd */
@@ -72,14 +85,20 @@ struct ww_probe {
 	int has_soft_dirty;		/* pagemap soft-dirty bit works (CONFIG_MEM_SOFT_DIRTY) */
 	long page_size;
 	long max_map_count;		/* vm.max_map_count, -1 if unreadable */
+	/* new fields: append here */
 };
+/* Size of the first version: up to and including max_map_count. */
+#define WW_PROBE_SIZE_VER0 (offsetof(struct ww_probe, max_map_count) + sizeof(long))
 
-/* Fills *probe (probes once, then cached; probe may be NULL).  Always
- * returns 0: what the kernel lacks is in *probe's *_errno fields. */
-int ww_probe(struct ww_probe *probe);
+/* Fills probe with size bytes (probes once, then cached).  probe may be
+ * NULL: the probe runs, nothing is filled.  Returns 0, or -EINVAL when
+ * size is below WW_PROBE_SIZE_VER0 (probe untouched).  What the kernel
+ * lacks is in *probe's *_errno and has_* fields, never an error. */
+int ww_probe(struct ww_probe *probe, size_t size);
 
 /* Counters, cumulative for the process. */
 struct ww_stats {
+	uint32_t size;			/* set by ww_get_stats: bytes it filled */
 	uint64_t regions_live;
 	uint64_t faults_handled;	/* write faults resolved by mprotect / uffd-sync */
 	uint64_t scans;			/* PAGEMAP_SCAN ioctls issued */
@@ -87,8 +106,14 @@ struct ww_stats {
 					 * (vm.max_map_count reached, ...) */
 	uint64_t enomem_widenings;	/* mprotect ENOMEM handled by widening */
 	uint64_t fallbacks;		/* backend fallbacks taken */
+	/* new fields: append here */
 };
-void ww_get_stats(struct ww_stats *stats);
+/* Size of the first version: up to and including fallbacks. */
+#define WW_STATS_SIZE_VER0 (offsetof(struct ww_stats, fallbacks) + sizeof(uint64_t))
+
+/* Fills stats with size bytes.  Returns 0, -EFAULT for a NULL stats, or
+ * -EINVAL when size is below WW_STATS_SIZE_VER0 (stats untouched). */
+int ww_get_stats(struct ww_stats *stats, size_t size);
 
 /* ---------------------------------------------------------------------- */
 /* Regions                                                                 */

@@ -24,7 +24,7 @@ static void print_probe(void)
 {
 	struct ww_probe p;
 
-	ww_probe(&p);
+	ww_probe(&p, sizeof(p));
 	printf("kernel                   %s\n", p.kernel_release);
 	printf("page size                %ld\n", p.page_size);
 	printf("vm.max_map_count         %ld\n", p.max_map_count);
@@ -80,17 +80,35 @@ static int demo(enum ww_backend b)
 	return ret || count != expect;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ww-probe [--demo]\nPrints the kernel features libwritewatch uses and the backend it picks.\n"
+		"WRITEWATCH_BACKEND=auto|uffd|mprotect|uffd-sync overrides the choice.\n");
+}
+
 int main(int argc, char **argv)
 {
-	int failed = 0;
+	int failed = 0, run_demo = 0;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: ww-probe [--demo]\nPrints the kernel features libwritewatch uses and the backend it picks.\n"
-		       "WRITEWATCH_BACKEND=auto|uffd|mprotect|uffd-sync overrides the choice.\n");
-		return 0;
+	if (argc > 2) {
+		fprintf(stderr, "ww-probe: unexpected argument '%s'\n", argv[2]);
+		usage(stderr);
+		return 2;
+	}
+	if (argc == 2) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[1], "--demo")) {
+			fprintf(stderr, "ww-probe: unknown argument '%s'\n", argv[1]);
+			usage(stderr);
+			return 2;
+		}
+		run_demo = 1;
 	}
 	print_probe();
-	if (argc > 1 && !strcmp(argv[1], "--demo")) {
+	if (run_demo) {
 		printf("\ndemo:\n");
 		for (int b = WW_BACKEND_UFFD; b < WW_BACKEND_COUNT; b++)
 			failed |= demo(b);

@@ -206,10 +206,12 @@ FILE *plat_devnull(void)
 
 /* ---- the target: Win32 write watch */
 
-static int win_setup(struct area *a, const struct cell_spec *s)
+/* VirtualAlloc of the area as a watched one (ww = MEM_WRITE_WATCH) or not
+ * (ww = 0, the untracked counterpart); huge-reserve: reserve, then commit. */
+static int win_alloc_with(struct area *a, const struct cell_spec *s, DWORD ww)
 {
 	if (s->wl == WL_HUGE_RESERVE) {
-		a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+		a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | ww, PAGE_READWRITE);
 		if (!a->base) {
 			cell_error("VirtualAlloc reserve: error %lu", GetLastError());
 			return -1;
@@ -220,13 +222,22 @@ static int win_setup(struct area *a, const struct cell_spec *s)
 		}
 		return 0;
 	}
-	a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
-			       PAGE_READWRITE);
+	a->base = VirtualAlloc(NULL, a->size, MEM_RESERVE | MEM_COMMIT | ww, PAGE_READWRITE);
 	if (!a->base) {
 		cell_error("VirtualAlloc: error %lu", GetLastError());
 		return -1;
 	}
 	return 0;
+}
+
+static int win_setup(struct area *a, const struct cell_spec *s)
+{
+	return win_alloc_with(a, s, MEM_WRITE_WATCH);
+}
+
+static int win_alloc_untracked(struct area *a, const struct cell_spec *s)
+{
+	return win_alloc_with(a, s, 0);
 }
 
 static int win_warm(struct area *a, const struct cell_spec *s)
@@ -279,6 +290,8 @@ static const struct target win_target = {
 	.name = "wine", .tracks = 1,
 	/* a caller workload's section: VirtualAlloc(MEM_WRITE_WATCH) of fresh memory */
 	.setup = win_setup, .warm = win_warm, .alloc = win_setup,
+	/* the same without MEM_WRITE_WATCH: Wine's own part of each allocation */
+	.alloc_untracked = win_alloc_untracked,
 	.get = win_get, .reset = win_reset, .teardown = win_teardown,
 };
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "writewatch.h"
-#include "ww-get-checked.h"
+#include "ww-trusted.h"
 #include "unixlib.h"
 #include "wine-tracking.h"
 
@@ -74,7 +74,8 @@ static NTSTATUS ww_unix_watch( void *args )
     unsigned int flags = WW_WATCH_EXTERNAL | (params->flags ? WW_WATCH_RESERVED : 0);
 
     if (!active) return WW_STATUS_NOT_SUPPORTED;
-    return errno_to_status( ww_watch( params->base, params->size, flags, params->prot ));
+    /* Wine has just mapped it (main.c: watch_new_allocation): see ww_watch_fresh */
+    return errno_to_status( ww_watch_fresh( params->base, params->size, flags, params->prot ));
 }
 
 static NTSTATUS ww_unix_unwatch( void *args )

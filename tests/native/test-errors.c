@@ -51,7 +51,7 @@ static void get_reset_failure_loses_nothing(void)
 			t_touch(base, i);
 			written[i] = true;
 		}
-		ww_get_stats(&before);
+		ww_get_stats(&before, sizeof(before));
 		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
 		ret = ww_get(base, N * P, WW_GET_RESET, pages, &count);
 		ww_fault_inject_clear();
@@ -73,7 +73,7 @@ static void get_reset_failure_loses_nothing(void)
 			if (written[i] && !seen[i])
 				fail_msg("%s (get returned %d): write to page %zu lost",
 					 faults[f].name, ret, i);
-		ww_get_stats(&after);
+		ww_get_stats(&after, sizeof(after));
 		if (extras > after.overreported_pages - before.overreported_pages)
 			fail_msg("%s: %zu pages invented, library admits %llu", faults[f].name, extras,
 				 (unsigned long long)(after.overreported_pages - before.overreported_pages));
@@ -111,11 +111,11 @@ static void alloc_failure_leaks_nothing(void)
 		size_t size = 8 * P;
 		int ret;
 
-		ww_get_stats(&before);
+		ww_get_stats(&before, sizeof(before));
 		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
 		ret = ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW);
 		ww_fault_inject_clear();
-		ww_get_stats(&after);
+		ww_get_stats(&after, sizeof(after));
 		if (ret == 0) {
 			/* The fault hit nothing essential: the region must work. */
 			t_touch(addr, 4);
@@ -152,7 +152,7 @@ static void expect_admitted(char *base, const struct ww_stats *before, const cha
 	}
 	if (w < nwant)
 		fail_msg("%s: written page %zu not reported", what, want[w]);
-	ww_get_stats(&after);
+	ww_get_stats(&after, sizeof(after));
 	if (extras > after.overreported_pages - before->overreported_pages)
 		fail_msg("%s: %zu pages reported that were not written, library admits %llu", what,
 			 extras, (unsigned long long)(after.overreported_pages - before->overreported_pages));
@@ -171,7 +171,7 @@ static void region_calls_failure_keep_tracking(void)
 		struct ww_stats before;
 		int ret;
 
-		ww_get_stats(&before);
+		ww_get_stats(&before, sizeof(before));
 		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
 		ret = ww_commit(base, N * P, RW);
 		ww_fault_inject_clear();
@@ -183,7 +183,7 @@ static void region_calls_failure_keep_tracking(void)
 		t_touch(base, 1);
 		T_EXPECT(base, N, 1);
 
-		ww_get_stats(&before);
+		ww_get_stats(&before, sizeof(before));
 		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
 		ret = ww_protect(base, N * P, PROT_READ, NULL);
 		ww_fault_inject_clear();
@@ -196,7 +196,7 @@ static void region_calls_failure_keep_tracking(void)
 		t_touch(base, 7);
 		T_EXPECT(base, N, 1, 7);
 
-		ww_get_stats(&before);
+		ww_get_stats(&before, sizeof(before));
 		ww_fault_inject(faults[f].call, 0, faults[f].err, 1);
 		ret = ww_decommit(base + 4 * P, 8 * P);
 		ww_fault_inject_clear();

@@ -99,11 +99,44 @@ static void old_prot_and_uncommitted(void)
 	T_EXPECT(base, 8, 3);
 }
 
+/* The library keeps protections in two levels (a byte per block of 64
+ * pages, each page's own byte, 8 to a word, for blocks with several): runs
+ * that start and end inside words and blocks, or cover whole blocks, must
+ * change exactly their own pages, as old_prot of every page shows. */
+static void protections_of_uneven_runs(void)
+{
+	enum { N = 150 };
+	static const int prots[] = { PROT_READ, RW, PROT_NONE, PROT_READ | PROT_EXEC };
+	static const size_t runs[][2] = { { 3, 13 }, { 7, 8 }, { 60, 70 }, { 64, 128 }, { 0, 150 },
+					  { 127, 129 }, { 1, 63 }, { 128, 150 }, { 23, 24 }, { 9, 139 },
+					  { 64, 128 }, { 0, 64 }, { 63, 65 } };
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	int model[N], old;
+
+	for (size_t i = 0; i < N; i++)
+		model[i] = RW;
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		int prot = prots[k % 4];
+		size_t a = runs[k][0], b = runs[k][1];
+
+		assert_int_equal(ww_protect(base + a * P, (b - a) * P, prot, &old), 0);
+		assert_int_equal(old, model[a]);
+		for (size_t i = a; i < b; i++)
+			model[i] = prot;
+		for (size_t i = 0; i < N; i++) {
+			assert_int_equal(ww_protect(base + i * P, P, model[i], &old), 0);
+			assert_int_equal(old, model[i]);
+		}
+	}
+	assert_int_equal(ww_protect(base, N * P, RW, NULL), 0);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(rw_ro_rw_keeps_state),
 	WW_TEST(noaccess_rw_cycle),
 	WW_TEST(reset_while_readonly_then_write),
 	WW_TEST(protect_rw_on_clean_and_dirty),
 	WW_TEST(old_prot_and_uncommitted),
+	WW_TEST(protections_of_uneven_runs),
 };
 WW_MAIN(tests)

@@ -63,7 +63,7 @@ static void every_7th_page_of_1gib(void)
 
 	assert_non_null(pages);
 	alarm(240);	/* a livelock fails the test instead of hanging make check */
-	ww_get_stats(&before);
+	ww_get_stats(&before, sizeof(before));
 	for (int round = 0; round < 2; round++) {
 		t0 = now_s();
 		for (size_t i = 0; i < npages; i += 7)
@@ -75,7 +75,7 @@ static void every_7th_page_of_1gib(void)
 		extras = check_every_7th(base, npages, pages, count);
 		count = t_get(base, npages * P, WW_GET_RESET, pages, npages);
 		extras = check_every_7th(base, npages, pages, count);
-		ww_get_stats(&after);
+		ww_get_stats(&after, sizeof(after));
 		print_message("%s round %d: get + get-and-reset %.2f s, %zu reported, %zu over-reported "
 			      "(library says %llu, %llu ENOMEM widenings)\n", ww_backend_name(t_backend),
 			      round, now_s() - t0, count, extras,
@@ -94,7 +94,7 @@ static void every_7th_page_of_1gib(void)
 			      ww_backend_name(t_backend), round, count);
 		if (t_backend != WW_BACKEND_MPROTECT)
 			assert_int_equal(count, 0);
-		ww_get_stats(&after);
+		ww_get_stats(&after, sizeof(after));
 		if (count > after.overreported_pages - before.overreported_pages)
 			fail_msg("%zu pages reported after the reset, library admits %llu", count,
 				 (unsigned long long)(after.overreported_pages - before.overreported_pages));

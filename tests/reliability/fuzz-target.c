@@ -255,7 +255,7 @@ static void verify_get(struct model *m, size_t first, size_t n, size_t cap, bool
 	bool over;
 	size_t j = 0;
 
-	ww_get_stats(&st);
+	ww_get_stats(&st, sizeof(st));
 	over = st.overreported_pages > over0;
 	if (count > cap)
 		finding("ww_get returned %zu pages for a buffer of %zu", count, cap);
@@ -505,7 +505,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cur_backend = (enum ww_backend)b;
 		if (ww_set_backend(cur_backend))
 			finding("ww_set_backend failed though available");
-		ww_get_stats(&st);
+		ww_get_stats(&st, sizeof(st));
 		run(data, size, st.overreported_pages);
 	}
 	return 0;

@@ -45,7 +45,7 @@ static int expect_mprotect_fallback(const char *reason_part, const char *log)
 	printf("child: backend %s, reason \"%s\"\n", ww_backend_name(ww_current_backend()), reason);
 	CHILD_CHECK(ww_current_backend() == WW_BACKEND_MPROTECT);
 	CHILD_CHECK(strstr(reason, reason_part) != NULL);
-	ww_get_stats(&st);
+	ww_get_stats(&st, sizeof(st));
 	CHILD_CHECK(st.fallbacks == 1);
 	CHILD_CHECK(strstr(log, "falling back to the mprotect backend") != NULL);
 	CHILD_CHECK(strstr(log, reason_part) != NULL);
@@ -78,7 +78,7 @@ static int child_uffd_denied(void *arg)
 	{
 		struct ww_probe p;
 
-		CHILD_CHECK(ww_probe(&p) == 0 && p.uffd_errno == EPERM);
+		CHILD_CHECK(ww_probe(&p, sizeof(p)) == 0 && p.uffd_errno == EPERM);
 	}
 	return expect_mprotect_fallback(strerror(EPERM), log);
 }
@@ -98,7 +98,7 @@ static int child_uffd_syscall_denied_dev_ok(void *arg)
 		return 77;
 	}
 	ww_fault_inject(WW_SYS_USERFAULTFD, 0, EPERM, -1);
-	CHILD_CHECK(ww_probe(&p) == 0);
+	CHILD_CHECK(ww_probe(&p, sizeof(p)) == 0);
 	printf("child: uffd_errno=%d via_dev=%d backend %s (%s)\n", p.uffd_errno, p.uffd_via_dev,
 	       ww_backend_name(ww_current_backend()), ww_backend_reason());
 	CHILD_CHECK(p.uffd_errno == 0 && p.uffd_via_dev == 1);
@@ -123,7 +123,7 @@ static int child_pagemap_scan_enotty(void *arg)
 
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, ENOTTY, -1);
 	log = first_call_logged();
-	CHILD_CHECK(ww_probe(&p) == 0);
+	CHILD_CHECK(ww_probe(&p, sizeof(p)) == 0);
 	printf("child: pagemap_scan_errno=%d\n", p.pagemap_scan_errno);
 	CHILD_CHECK(p.pagemap_scan_errno == ENOTTY);
 	CHILD_CHECK(strstr(ww_backend_reason(), "PAGEMAP_SCAN") != NULL);
@@ -194,7 +194,7 @@ static int child_uffd_denied_after_probe(void *arg)
 	printf("child: ww_alloc = %d\n", ret);
 	CHILD_CHECK(ret == -EMFILE);
 	CHILD_CHECK(strstr(log, "userfaultfd") != NULL);
-	ww_get_stats(&st);
+	ww_get_stats(&st, sizeof(st));
 	CHILD_CHECK(st.regions_live == 0);
 	ww_fault_inject_clear();
 	return region_works();
@@ -213,7 +213,7 @@ static int child_probe_eintr(void *arg)
 	struct ww_probe p;
 
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, EINTR, 1);
-	CHILD_CHECK(ww_probe(&p) == 0);
+	CHILD_CHECK(ww_probe(&p, sizeof(p)) == 0);
 	if (p.uffd_errno || !p.has_wp_async || !p.has_wp_unpopulated) {
 		printf("SKIP: kernel lacks the uffd backend's features\n");
 		return 77;

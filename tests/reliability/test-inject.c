@@ -26,7 +26,7 @@ static int teardown(void **state)
 
 static void stats(struct ww_stats *s)
 {
-	ww_get_stats(s);
+	ww_get_stats(s, sizeof(*s));
 }
 
 /* ---- mmap */

@@ -76,7 +76,7 @@ static void check_nothing_lost(const struct seen *s, const size_t *written, size
 	struct ww_stats after;
 	size_t extra = 0;
 
-	ww_get_stats(&after);
+	ww_get_stats(&after, sizeof(after));
 	for (size_t i = 0; i < nw; i++) {
 		if (!s->page[written[i]])
 			fail_msg("written page %zu was reset and never reported", written[i]);
@@ -108,7 +108,7 @@ static void late_get(void **state, const size_t *written, size_t nw, size_t cap,
 		assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
 	for (size_t i = 0; i < nw; i++)
 		rel_touch(base, written[i]);
-	ww_get_stats(&before);
+	ww_get_stats(&before, sizeof(before));
 	rel_fail_nth(reprotect_call(REL_BACKEND(state)), nth, err, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
 	memset(first, 0, sizeof(*first));
@@ -176,7 +176,7 @@ static void late_failure_reset(void **state)
 	base = rel_alloc_rw(16);
 	rel_touch(base, 2);
 	rel_touch(base, 11);
-	ww_get_stats(&before);
+	ww_get_stats(&before, sizeof(before));
 	rel_fail_nth(PAGEMAP_SCAN, 1, EFAULT, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
 	ret = ww_reset(base, 16 * P);
@@ -214,7 +214,7 @@ static void unregistered_vma_own(void **state)
 	rel_touch(base, 1);
 	rel_touch(base, 2);
 	map_over(base, 8);	/* behind the library's back */
-	ww_get_stats(&before);
+	ww_get_stats(&before, sizeof(before));
 	rel_capture_stderr_begin();
 	get_reset_into(&s, base, 16, 16);	/* fails: part of the region is gone */
 	free(rel_capture_stderr_end());
@@ -247,7 +247,7 @@ static void unregistered_vma_external(void **state)
 	rel_touch(base, 1);
 	rel_touch(base, 2);
 	map_over(base, 8);
-	ww_get_stats(&before);
+	ww_get_stats(&before, sizeof(before));
 	rel_capture_stderr_begin();
 	get_reset_into(&s, base, 16, 16);
 	free(rel_capture_stderr_end());

@@ -111,7 +111,7 @@ static int child_auto(void *arg)
 	why = ww_backend_unavailable_reason(WW_BACKEND_UFFD);
 	CHILD_CHECK(why && strstr(why, strerror(EPERM)));
 	CHILD_CHECK(ww_backend_unavailable_reason(WW_BACKEND_UFFD_SYNC) != NULL);
-	ww_get_stats(&st);
+	ww_get_stats(&st, sizeof(st));
 	CHILD_CHECK(st.fallbacks == 1);
 
 	/* and it works: the basic rules on the chosen backend */
@@ -132,7 +132,7 @@ static int child_auto(void *arg)
 	count = 8;
 	CHILD_CHECK(ww_get(base, size, WW_GET_RESET, pages, &count) == 0);
 	CHILD_CHECK(count == 1 && pages[0] == (char *)base + 6 * P);
-	ww_get_stats(&st);
+	ww_get_stats(&st, sizeof(st));
 	CHILD_CHECK(st.faults_handled >= 3);
 	CHILD_CHECK(ww_free(base) == 0);
 	return threads_lose_nothing();

@@ -55,7 +55,7 @@ static bool have_move(void)
 {
 	struct ww_probe p;
 
-	return ww_probe(&p) == 0 && p.has_uffdio_move;
+	return ww_probe(&p, sizeof(p)) == 0 && p.has_uffdio_move;
 }
 
 /* uffd backend: the library's own uffd is the only one that can move. */

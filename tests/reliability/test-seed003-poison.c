@@ -74,7 +74,7 @@ static int skip_without_poison(enum ww_backend b)
 		printf("SKIP: backend %s unavailable: %s\n", ww_backend_name(b), why);
 		return 77;
 	}
-	if (ww_probe(&p) || !p.has_uffdio_poison) {
+	if (ww_probe(&p, sizeof(p)) || !p.has_uffdio_poison) {
 		printf("SKIP: kernel has no UFFDIO_POISON (Linux 6.6+)\n");
 		return 77;
 	}
