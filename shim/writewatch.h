@@ -218,9 +218,30 @@ int ww_reset(void *addr, size_t size);
  * Returns 0 or -ENOENT. */
 int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend *backend);
 
-/* Log threshold for messages on stderr: 0 none, 1 warnings/fallbacks (default),
- * 2 info, 3 debug.  Also WRITEWATCH_DEBUG=N. */
+/* Message levels: warnings and fallbacks, information, debugging. */
+#define WW_LOG_WARNING	1
+#define WW_LOG_INFO	2
+#define WW_LOG_DEBUG	3
+
+/* Log threshold: messages above it are dropped before they are formatted.
+ * 0 none, WW_LOG_WARNING (default), WW_LOG_INFO, WW_LOG_DEBUG.  Also
+ * WRITEWATCH_DEBUG=N, read at the library's first use (it overrides an
+ * earlier ww_set_log_level). */
 void ww_set_log_level(int level);
+
+/*
+ * Where messages within the threshold go: fn(level, message, arg), the
+ * message one line without the "writewatch: LEVEL: " prefix and without a
+ * newline, valid only during the call.  NULL restores the default: one
+ * line "writewatch: LEVEL: message" on stderr.  Safe to call from any
+ * thread at any time; a message being logged on another thread meanwhile
+ * may still reach the previous handler.  fn may be called from any thread
+ * that calls the library, with the library's locks held, and in the child
+ * of a fork: it must not call the library, and must not wait for another
+ * thread.
+ */
+typedef void (*ww_log_fn)(int level, const char *msg, void *arg);
+void ww_set_log_handler(ww_log_fn fn, void *arg);
 
 #ifdef __cplusplus
 }

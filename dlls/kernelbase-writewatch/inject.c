@@ -35,6 +35,7 @@
 #define ARCH_DIR_AMD64 L"x86_64-windows\\"
 #define ARCH_DIR_I386  L"i386-windows\\"
 #define HELPER_TIMEOUT_MS 30000
+#define X86_INT3       0xcc   /* fills the block: a stray jump into it traps */
 
 volatile DWORD ww_inject_helper_thread;
 static SRWLOCK helper_lock = SRWLOCK_INIT;
@@ -102,7 +103,7 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
 {
     HMODULE ntdll = GetModuleHandleW( L"ntdll.dll" );
     void *ldr = GetProcAddress( ntdll, "LdrLoadDll" );
-    queue_apc_fn queue_apc = (queue_apc_fn)GetProcAddress( ntdll, "NtQueueApcThread" );
+    queue_apc_fn queue_apc = (queue_apc_fn)(void *)GetProcAddress( ntdll, "NtQueueApcThread" );
     MEMORY_BASIC_INFORMATION mbi;
     struct remote local, *remote;
     DWORD old;
@@ -130,7 +131,7 @@ BOOL ww_inject_same_arch( HANDLE process, HANDLE thread, const WCHAR *own_dir, c
         *why = "cannot allocate memory in the new process";
         return FALSE;
     }
-    memset( &local, 0xcc, sizeof(local) );
+    memset( &local, X86_INT3, sizeof(local) );
     write_stub( local.code, remote, ldr );
     lstrcpyW( local.path, own_dir );
     lstrcatW( local.path, WW_DLL_NAME );
@@ -195,7 +196,7 @@ static BOOL inject_other_arch( HANDLE process, HANDLE thread, USHORT machine, co
                                const char **why )
 {
     WCHAR cmd[MAX_PATH + 64];
-    STARTUPINFOW si = { sizeof(si) };
+    STARTUPINFOW si = { .cb = sizeof(si) };
     PROCESS_INFORMATION pi;
     DWORD code = 1;
     BOOL started;

@@ -1,6 +1,9 @@
 /*
  * kernelbase-writewatch: MEM_WRITE_WATCH served by libwritewatch (userfaultfd
- * asynchronous write-protect + PAGEMAP_SCAN) for unmodified programs.
+ * asynchronous write-protect + PAGEMAP_SCAN) for unmodified programs: the
+ * replacements of ntdll's NtAllocateVirtualMemory(Ex), NtFreeVirtualMemory,
+ * NtGetWriteWatch and NtResetWriteWatch (patch.c redirects the thunks), and
+ * DllMain, which decides whether to install them.
  *
  * Wine's view table keeps owning the memory: a write-watch allocation is made
  * by Wine's real NtAllocateVirtualMemory WITHOUT MEM_WRITE_WATCH, so VirtualQuery,
@@ -30,8 +33,15 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(writewatch);
 
-#define UNIX_CALL( func, params ) unix_call( unixlib, unix_ww_##func, params )
-#define PAGE_MASK ((ULONG_PTR)0xfff)
+/* The unix side's "not a shim region: ask Wine" (unixlib.h). */
+C_ASSERT( WW_STATUS_NOT_MAPPED_VIEW == (ULONG)STATUS_NOT_MAPPED_VIEW );
+
+/* Each call takes its own struct ww_FUNC_params: a wrong one does not compile. */
+#define UNIX_CALL( func, params ) \
+    ({ struct ww_##func##_params *params_ = (params); unix_call( unixlib, unix_ww_##func, params_ ); })
+#define PAGE_MASK ((ULONG_PTR)WW_PAGE_SIZE - 1)
+/* The access part of a protection, without PAGE_GUARD, PAGE_NOCACHE, ... */
+#define PAGE_ACCESS_MASK 0xff
 
 static ww_unixlib_handle_t unixlib;
 static ww_unix_call_fn unix_call;          /* found in ntdll at start-up: unixcall.c */
@@ -49,16 +59,16 @@ static NTSTATUS (WINAPI *orig_NtResetWriteWatch)( HANDLE, void *, SIZE_T );
 
 static unsigned int unix_prot( DWORD protect )
 {
-    switch (protect & 0xff)
+    switch (protect & PAGE_ACCESS_MASK)
     {
-    case PAGE_READONLY:          return 1;  /* PROT_READ */
+    case PAGE_READONLY:          return WW_PROT_READ;
     case PAGE_READWRITE:
-    case PAGE_WRITECOPY:         return 3;  /* PROT_READ | PROT_WRITE */
-    case PAGE_EXECUTE:           return 4;  /* PROT_EXEC */
-    case PAGE_EXECUTE_READ:      return 5;
+    case PAGE_WRITECOPY:         return WW_PROT_READ | WW_PROT_WRITE;
+    case PAGE_EXECUTE:           return WW_PROT_EXEC;
+    case PAGE_EXECUTE_READ:      return WW_PROT_EXEC | WW_PROT_READ;
     case PAGE_EXECUTE_READWRITE:
-    case PAGE_EXECUTE_WRITECOPY: return 7;
-    default:                     return 0;  /* PAGE_NOACCESS */
+    case PAGE_EXECUTE_WRITECOPY: return WW_PROT_EXEC | WW_PROT_READ | WW_PROT_WRITE;
+    default:                     return WW_PROT_NONE;  /* PAGE_NOACCESS */
     }
 }
 
@@ -90,7 +100,6 @@ static BOOL find_region( const void *addr, struct ww_region_params *region )
 static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
 {
     MEMORY_BASIC_INFORMATION mbi;
-    struct ww_range_params params;
     char *p = start, *run_end;
     NTSTATUS status;
 
@@ -99,11 +108,17 @@ static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
         run_end = min( (char *)mbi.BaseAddress + mbi.RegionSize, end );
         if (mbi.State == state)
         {
-            params.base = p;
-            params.size = run_end - p;
-            params.flags = 0;
-            params.prot = unix_prot( mbi.Protect );
-            status = decommit ? UNIX_CALL( decommit, &params ) : UNIX_CALL( commit, &params );
+            if (decommit)
+            {
+                struct ww_decommit_params params = { .base = p, .size = run_end - p };
+                status = UNIX_CALL( decommit, &params );
+            }
+            else
+            {
+                struct ww_commit_params params = { .base = p, .size = run_end - p,
+                                                   .prot = unix_prot( mbi.Protect ) };
+                status = UNIX_CALL( commit, &params );
+            }
             TRACE( "%s %p-%p: %#lx\n", decommit ? "decommit" : "commit", p, run_end, status );
             if (status) ERR( "tracking of %p-%p may be wrong: %#lx\n", p, run_end, status );
         }
@@ -115,7 +130,7 @@ static void report_runs( char *start, char *end, DWORD state, BOOL decommit )
 static BOOL watch_allocation( void *base, DWORD protect )
 {
     MEMORY_BASIC_INFORMATION mbi;
-    struct ww_range_params params;
+    struct ww_watch_params params;
     char *end = base;
     NTSTATUS status;
 
@@ -123,7 +138,7 @@ static BOOL watch_allocation( void *base, DWORD protect )
         end += mbi.RegionSize;
     params.base = base;
     params.size = end - (char *)base;
-    params.flags = 1;  /* reserved; the committed runs follow */
+    params.reserve_only = 1;  /* the committed runs follow */
     params.prot = unix_prot( protect );
     if ((status = UNIX_CALL( watch, &params )))
     {
@@ -141,12 +156,12 @@ static BOOL watch_allocation( void *base, DWORD protect )
  * So no VirtualQuery and one unix call: watch it committed or reserved. */
 static BOOL watch_new_allocation( void *base, SIZE_T size, ULONG type, DWORD protect )
 {
-    struct ww_range_params params;
+    struct ww_watch_params params;
     NTSTATUS status;
 
     params.base = base;
     params.size = size;
-    params.flags = !(type & MEM_COMMIT);  /* 1: reserved only */
+    params.reserve_only = !(type & MEM_COMMIT);
     params.prot = unix_prot( protect );
     if ((status = UNIX_CALL( watch, &params )))
     {
@@ -237,7 +252,8 @@ static NTSTATUS call_NtAllocateVirtualMemoryEx( const struct alloc_args *a, ULON
 static NTSTATUS WINAPI ww_NtAllocateVirtualMemory( HANDLE process, void **ret, ULONG_PTR zero_bits,
                                                    SIZE_T *size_ptr, ULONG type, ULONG protect )
 {
-    struct alloc_args args = { process, ret, zero_bits, size_ptr, type, protect };
+    struct alloc_args args = { .process = process, .ret = ret, .zero_bits = zero_bits, .size_ptr = size_ptr,
+                               .type = type, .protect = protect };
     return alloc_common( &args, call_NtAllocateVirtualMemory );
 }
 
@@ -253,7 +269,7 @@ static NTSTATUS WINAPI ww_NtAllocateVirtualMemoryEx( HANDLE process, void **ret,
 static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, SIZE_T *size_ptr, ULONG type )
 {
     struct ww_region_params region;
-    struct ww_range_params params = { 0 };
+    struct ww_unwatch_params params = { 0 };
     void *addr;
     SIZE_T size;
     NTSTATUS status;
@@ -302,27 +318,34 @@ static NTSTATUS WINAPI ww_NtFreeVirtualMemory( HANDLE process, void **addr_ptr, 
  */
 static LONG CALLBACK probe_fault( EXCEPTION_POINTERS *ptrs )
 {
-    DWORD code = ptrs->ExceptionRecord->ExceptionCode;
+    NTSTATUS code = ptrs->ExceptionRecord->ExceptionCode;
 
-    return code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
+    return code == STATUS_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ?
            EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
 }
 
 /* 0, or the status Wine's own NtGetWriteWatch gives for such a buffer:
  * STATUS_ACCESS_VIOLATION, or STATUS_GUARD_PAGE_VIOLATION with the guard
  * spent (never an exception raised from inside GetWriteWatch). */
+static void __attribute__((noinline)) touch_pages( char *p, const char *end )
+{
+    for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
+        __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+}
+
 static NTSTATUS probe_buffer( void **addresses, ULONG_PTR count )
 {
-    char *p = (char *)addresses, *end;
+    char *start = (char *)addresses, *end;
     NTSTATUS status = STATUS_SUCCESS;
 
     if (count > ~(ULONG_PTR)0 / sizeof(*addresses)) return STATUS_ACCESS_VIOLATION;
-    end = p + count * sizeof(*addresses);
-    if (end < p) return STATUS_ACCESS_VIOLATION;
+    end = start + count * sizeof(*addresses);
+    if (end < start) return STATUS_ACCESS_VIOLATION;
+    /* The loop in its own function: nothing here changes between the
+     * __TRY's setjmp and a fault's longjmp. */
     __TRY
     {
-        for (; p < end; p = (char *)(((ULONG_PTR)p | PAGE_MASK) + 1))
-            __atomic_fetch_or( (volatile char *)p, 0, __ATOMIC_RELAXED );
+        touch_pages( start, end );
     }
     __EXCEPT( probe_fault )
     {
@@ -370,20 +393,20 @@ static NTSTATUS WINAPI ww_NtGetWriteWatch( HANDLE process, ULONG flags, void *ba
     entries = *count;
     params.count = &entries;
     status = UNIX_CALL( get, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
+    if (status == STATUS_NOT_MAPPED_VIEW)  /* not ours, or released meanwhile */
         return orig_NtGetWriteWatch( process, flags, base, size, addresses, count, granularity );
     TRACE( "-> %#lx, %Iu pages\n", status, status ? 0 : (ULONG_PTR)entries );
     if (!status)
     {
         *count = entries;
-        *granularity = 0x1000;
+        *granularity = WW_PAGE_SIZE;
     }
     return status;
 }
 
 static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T size )
 {
-    struct ww_range_params params = { base, size };
+    struct ww_reset_params params = { .base = base, .size = size };
     NTSTATUS status;
 
     if (!may_be_region( base ) || !is_current_process( process ))
@@ -392,7 +415,7 @@ static NTSTATUS WINAPI ww_NtResetWriteWatch( HANDLE process, void *base, SIZE_T 
     TRACE( "(%p, %#Ix)\n", base, size );
     if (!size) return STATUS_INVALID_PARAMETER;
     status = UNIX_CALL( reset, &params );
-    if (status == WW_STATUS_NOT_MAPPED_VIEW) return orig_NtResetWriteWatch( process, base, size );
+    if (status == STATUS_NOT_MAPPED_VIEW) return orig_NtResetWriteWatch( process, base, size );
     TRACE( "-> %#lx\n", status );
     return status;
 }
@@ -420,8 +443,8 @@ static struct hook alloc_hooks[] =
  * committed write-watch region (hooks not installed yet). */
 static BOOL wine_tracks_by_mprotect(void)
 {
-    struct ww_tracking_params params = { 0 };
-    SIZE_T size = 0x1000, zero = 0;
+    struct ww_wine_tracking_params params = { 0 };
+    SIZE_T size = WW_PAGE_SIZE, zero = 0;
     void *base = NULL;
     NTSTATUS status;
 

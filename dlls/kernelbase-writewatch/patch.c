@@ -45,53 +45,57 @@ static const char *dump_bytes( const BYTE *p )
 }
 
 /* The slot page: jump slots in the first half, thunk copies in the second. */
-#define MAX_HOOKS (0x800 / WW_THUNK_MAX)
+#define COPIES_OFFSET  (WW_PAGE_SIZE / 2)
+#define MAX_HOOKS      (COPIES_OFFSET / WW_THUNK_MAX)
 
 #ifdef __x86_64__
 
-#define SLOT_RANGE 0x70000000  /* well inside the +-2GiB of a rel32 */
+#define SLOT_RANGE  0x70000000  /* well inside the +-2GiB of a rel32 */
+#define ALLOC_GRAIN 0x10000     /* Windows' allocation granularity: where a VirtualAlloc may start */
 
 /* A page for the jump slots and thunk copies within rel32 reach of target
  * (executable from the start: a hook may run before the page is sealed). */
 static void **alloc_slots_near( BYTE *target )
 {
     MEMORY_BASIC_INFORMATION mbi;
-    ULONG_PTR t = (ULONG_PTR)target & ~(ULONG_PTR)0xffff, p, lo, hi;
+    const ULONG_PTR grain_mask = ALLOC_GRAIN - 1;
+    ULONG_PTR t = (ULONG_PTR)target & ~grain_mask, p, lo, hi;
     void *ret;
 
-    lo = t > SLOT_RANGE + 0x10000 ? t - SLOT_RANGE : 0x10000;
+    lo = t > SLOT_RANGE + ALLOC_GRAIN ? t - SLOT_RANGE : ALLOC_GRAIN;
     hi = t + SLOT_RANGE;
-    for (p = t - 0x10000; p >= lo; p -= 0x10000)
+    for (p = t - ALLOC_GRAIN; p >= lo; p -= ALLOC_GRAIN)
     {
         if (!VirtualQuery( (void *)p, &mbi, sizeof(mbi) )) break;
         if (mbi.State == MEM_FREE &&
-            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
+            (ret = VirtualAlloc( (void *)p, WW_PAGE_SIZE, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
             return ret;
         if ((ULONG_PTR)mbi.AllocationBase && (ULONG_PTR)mbi.AllocationBase < p)
-            p = (ULONG_PTR)mbi.AllocationBase & ~(ULONG_PTR)0xffff;
+            p = (ULONG_PTR)mbi.AllocationBase & ~grain_mask;
     }
-    for (p = t + 0x10000; p < hi; p += 0x10000)
+    for (p = t + ALLOC_GRAIN; p < hi; p += ALLOC_GRAIN)
     {
         if (!VirtualQuery( (void *)p, &mbi, sizeof(mbi) )) break;
         if (mbi.State == MEM_FREE &&
-            (ret = VirtualAlloc( (void *)p, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
+            (ret = VirtualAlloc( (void *)p, WW_PAGE_SIZE, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE )))
             return ret;
-        p = (((ULONG_PTR)mbi.BaseAddress + mbi.RegionSize + 0xffff) & ~(ULONG_PTR)0xffff) - 0x10000;
+        p = (((ULONG_PTR)mbi.BaseAddress + mbi.RegionSize + grain_mask) & ~grain_mask) - ALLOC_GRAIN;
     }
     return NULL;
 }
 
 /* The 8 bytes that replace the thunk's head: jmp *slot(%rip); xchg %ax,%ax.
  * FALSE when the slot is out of rel32 reach. */
-static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[8] )
+static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[WW_PATCH_LEN] )
 {
-    LONG64 disp = (BYTE *)slot - (entry + 6);
+    LONG64 disp = (BYTE *)slot - (entry + 6);  /* from the end of the 6-byte jmp */
+    LONG disp32 = disp;
 
-    if (disp != (LONG)disp) return FALSE;
+    if (disp != disp32) return FALSE;
     *slot = hook;
-    code[0] = 0xff; code[1] = 0x25;           /* jmp *disp32(%rip) */
-    memcpy( code + 2, &disp, 4 );
-    code[6] = 0x66; code[7] = 0x90;           /* xchg %ax,%ax */
+    code[0] = X86_GROUP5; code[1] = X86_MODRM_JMP_RIP;   /* jmp *disp32(%rip) */
+    memcpy( code + 2, &disp32, sizeof(disp32) );
+    code[6] = X86_OPSIZE; code[7] = X86_NOP;            /* xchg %ax,%ax */
     return TRUE;
 }
 
@@ -100,19 +104,19 @@ static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[8] 
 /* No reach limit in 32 bits: the page only holds the thunk copies. */
 static void **alloc_slots_near( BYTE *target )
 {
-    return VirtualAlloc( NULL, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE );
+    return VirtualAlloc( NULL, WW_PAGE_SIZE, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE );
 }
 
 /* The 8 bytes that replace the thunk's head: jmp rel32 to the hook over
  * "mov $N,%eax", then bytes 5..7 as they are (the start of the next
  * instruction, never run again from here, but other threads may be in it). */
-static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[8] )
+static BOOL make_jump( const BYTE *entry, void **slot, void *hook, BYTE code[WW_PATCH_LEN] )
 {
-    LONG rel = (BYTE *)hook - (entry + 5);
+    LONG rel = (BYTE *)hook - (entry + WW_THUNK_HEAD_I386);  /* from the end of the 5-byte jmp */
 
-    code[0] = 0xe9;                           /* jmp rel32 */
-    memcpy( code + 1, &rel, 4 );
-    memcpy( code + 5, entry + 5, 3 );
+    code[0] = X86_JMP_REL32;                  /* jmp rel32 */
+    memcpy( code + 1, &rel, sizeof(rel) );
+    memcpy( code + WW_THUNK_HEAD_I386, entry + WW_THUNK_HEAD_I386, WW_PATCH_LEN - WW_THUNK_HEAD_I386 );
     return TRUE;
 }
 
@@ -133,7 +137,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
     {
         BYTE *entry = (BYTE *)GetProcAddress( module, hooks[i].name );
         unsigned int len;
-        BYTE code[8];
+        BYTE code[WW_PATCH_LEN];
 
         *hooks[i].orig = NULL;
         if (!entry)
@@ -147,7 +151,7 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
                   hooks[i].name, entry, dump_bytes( entry ) );
             continue;
         }
-        if ((ULONG_PTR)entry & 7)
+        if ((ULONG_PTR)entry & (WW_PATCH_LEN - 1))
         {
             WARN( "%s at %p is not 8-byte aligned: cannot patch it atomically, left to Wine\n",
                   hooks[i].name, entry );
@@ -163,8 +167,8 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
             WARN( "%s at %p is out of reach of the slots at %p\n", hooks[i].name, entry, slots );
             continue;
         }
-        memcpy( (BYTE *)slots + 0x800 + i * WW_THUNK_MAX, entry, len );
-        *hooks[i].orig = (BYTE *)slots + 0x800 + i * WW_THUNK_MAX;
+        memcpy( (BYTE *)slots + COPIES_OFFSET + i * WW_THUNK_MAX, entry, len );
+        *hooks[i].orig = (BYTE *)slots + COPIES_OFFSET + i * WW_THUNK_MAX;
         if (!VirtualProtect( entry, sizeof(code), PAGE_EXECUTE_READWRITE, &old ))
         {
             *hooks[i].orig = NULL;
@@ -178,6 +182,6 @@ unsigned int install_hooks( HMODULE module, struct hook *hooks, unsigned int cou
         done++;
     }
     /* Readable slots, executable thunk copies; never writable again. */
-    if (slots) VirtualProtect( slots, 0x1000, PAGE_EXECUTE_READ, &old );
+    if (slots) VirtualProtect( slots, WW_PAGE_SIZE, PAGE_EXECUTE_READ, &old );
     return done;
 }

@@ -11,6 +11,9 @@
 
 #include "unixlib.h"
 
+/* The x86 page, in Wine as on Windows: the granularity of write watch. */
+#define WW_PAGE_SIZE 0x1000
+
 struct hook
 {
     const char *name;   /* ntdll export (a syscall thunk) */

@@ -11,6 +11,8 @@
  * License as published by the Free Software Foundation; either
  * version 2.1 of the License, or (at your option) any later version.
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -36,23 +36,26 @@
 
 unsigned int ww_syscall_thunk_length_x86_64( const unsigned char *entry )
 {
-    unsigned int pc = 8, reach = 8;
+    unsigned int pc = WW_THUNK_HEAD_X86_64, reach = WW_THUNK_HEAD_X86_64;
 
-    if (entry[0] != 0x4c || entry[1] != 0x8b || entry[2] != 0xd1 || entry[3] != 0xb8) return 0;
+    if (entry[0] != X86_REX_WR || entry[1] != X86_MOV_RM_TO_REG || entry[2] != X86_MODRM_RCX_R10 ||
+        entry[3] != X86_MOV_EAX_IMM32) return 0;
     while (pc < WW_THUNK_MAX)
     {
         const unsigned char *op = entry + pc;
 
-        if (op[0] == 0xf6 && op[1] == 0x04 && op[2] == 0x25) pc += 8;
-        else if ((op[0] == 0x75 || op[0] == 0x74 || op[0] == 0xeb) && op[1] < 0x80)
+        if (op[0] == X86_TESTB_IMM8 && op[1] == X86_MODRM_SIB && op[2] == X86_SIB_ABS32) pc += 8;
+        else if ((op[0] == X86_JNE_REL8 || op[0] == X86_JE_REL8 || op[0] == X86_JMP_REL8) &&
+                 op[1] < X86_REL8_FORWARD)
         {
             pc += 2;
             if (pc + op[1] > reach) reach = pc + op[1];
         }
-        else if ((op[0] == 0x0f && op[1] == 0x05) || (op[0] == 0xcd && op[1] == 0x2e)) pc += 2;
-        else if (op[0] == 0xff && op[1] == 0x14 && op[2] == 0x25) pc += 7;
-        else if (op[0] == 0x90) pc += 1;
-        else if (op[0] == 0xc3)
+        else if ((op[0] == X86_TWO_BYTE && op[1] == X86_SYSCALL) ||
+                 (op[0] == X86_INT_IMM8 && op[1] == X86_INT_SYSCALL)) pc += 2;
+        else if (op[0] == X86_GROUP5 && op[1] == X86_MODRM_CALL_SIB && op[2] == X86_SIB_ABS32) pc += 7;
+        else if (op[0] == X86_NOP) pc += 1;
+        else if (op[0] == X86_RET)
         {
             if (++pc > reach) return pc;
         }
@@ -63,23 +66,23 @@ unsigned int ww_syscall_thunk_length_x86_64( const unsigned char *entry )
 
 unsigned int ww_syscall_thunk_length_i386( const unsigned char *entry )
 {
-    unsigned int pc = 5, calls = 0;
+    unsigned int pc = WW_THUNK_HEAD_I386, calls = 0;
 
-    if (entry[0] != 0xb8) return 0;
+    if (entry[0] != X86_MOV_EAX_IMM32) return 0;
     while (pc < WW_THUNK_MAX)
     {
         const unsigned char *op = entry + pc;
 
-        if (op[0] == 0xba) pc += 5;
-        else if (op[0] == 0xff && (op[1] == 0xd2 || op[1] == 0x12))
+        if (op[0] == X86_MOV_EDX_IMM32) pc += 5;
+        else if (op[0] == X86_GROUP5 && (op[1] == X86_MODRM_CALL_EDX || op[1] == X86_MODRM_CALL_PEDX))
         {
             pc += 2;
             calls++;
         }
-        else if (op[0] == 0x90) pc += 1;
+        else if (op[0] == X86_NOP) pc += 1;
         /* A ret before any call: a function returning a constant, not a thunk. */
-        else if (op[0] == 0xc2) return calls ? pc + 3 : 0;
-        else if (op[0] == 0xc3) return calls ? pc + 1 : 0;
+        else if (op[0] == X86_RET_IMM16) return calls ? pc + 3 : 0;
+        else if (op[0] == X86_RET) return calls ? pc + 1 : 0;
         else return 0;
     }
     return 0;

@@ -4,23 +4,33 @@
  * Every region is watched with WW_WATCH_EXTERNAL: Wine's view table owns the
  * mapping (reserve = mmap, commit = mprotect, decommit = mmap MAP_FIXED), the
  * library only registers it with userfaultfd and scans it with PAGEMAP_SCAN.
+ * The library's messages go to Wine's writewatch debug channel (unix-log.c).
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Lesser General Public
  * License as published by the Free Software Foundation; either
  * version 2.1 of the License, or (at your option) any later version.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "ww-compat.h"   /* UFFDIO_UNREGISTER */
 #include "writewatch.h"
-#include "ww-trusted.h"
+#include "internal.h"   /* ww_get_checked, ww_fault_inject */
 #include "unixlib.h"
 #include "wine-tracking.h"
+#include "unix-log.h"
 
 typedef unsigned int NTSTATUS;
+
+/* The PE side passes PROT_* as unixlib.h spells them. */
+typedef char ww_prot_check[WW_PROT_NONE == PROT_NONE && WW_PROT_READ == PROT_READ &&
+                           WW_PROT_WRITE == PROT_WRITE && WW_PROT_EXEC == PROT_EXEC ? 1 : -1];
 
 static int active;
 
@@ -42,6 +52,7 @@ static NTSTATUS ww_unix_init( void *args )
     const char *why;
     int ret;
 
+    ww_unix_log_init();
     active = 0;
     /* Anything but uffd means "not the kernel tracker": Wine's own is then
      * the better mprotect implementation, since it owns the SIGSEGV handler. */
@@ -60,6 +71,11 @@ static NTSTATUS ww_unix_init( void *args )
     else
     {
         active = 1;
+        /* tests/win32's log modes: a library warning when the first region
+         * is released (the unregister fails; Wine's release then drops the
+         * registration anyway), to see where it goes. */
+        if (getenv( "WRITEWATCH_TEST_UNREGISTER_FAIL" ))
+            ww_fault_inject( WW_SYS_IOCTL, UFFDIO_UNREGISTER, ENOMEM, 1 );
         snprintf( params->backend, sizeof(params->backend), "%s",
                   ww_backend_name( ww_current_backend() ));
         snprintf( params->reason, sizeof(params->reason), "%s", ww_backend_reason() );
@@ -70,8 +86,8 @@ static NTSTATUS ww_unix_init( void *args )
 
 static NTSTATUS ww_unix_watch( void *args )
 {
-    struct ww_range_params *params = args;
-    unsigned int flags = WW_WATCH_EXTERNAL | (params->flags ? WW_WATCH_RESERVED : 0);
+    struct ww_watch_params *params = args;
+    unsigned int flags = WW_WATCH_EXTERNAL | (params->reserve_only ? WW_WATCH_RESERVED : 0);
 
     if (!active) return WW_STATUS_NOT_SUPPORTED;
     /* Wine has just mapped it (main.c: watch_new_allocation): see ww_watch_fresh */
@@ -80,21 +96,21 @@ static NTSTATUS ww_unix_watch( void *args )
 
 static NTSTATUS ww_unix_unwatch( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_unwatch_params *params = args;
 
     return errno_to_status( ww_unwatch( params->base ));
 }
 
 static NTSTATUS ww_unix_commit( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_commit_params *params = args;
 
     return errno_to_status( ww_commit( params->base, params->size, params->prot ));
 }
 
 static NTSTATUS ww_unix_decommit( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_decommit_params *params = args;
 
     return errno_to_status( ww_decommit( params->base, params->size ));
 }
@@ -124,7 +140,7 @@ static NTSTATUS ww_unix_get( void *args )
 
 static NTSTATUS ww_unix_reset( void *args )
 {
-    struct ww_range_params *params = args;
+    struct ww_reset_params *params = args;
 
     return range_status( params->base, ww_reset( params->base, params->size ));
 }
@@ -141,7 +157,7 @@ static NTSTATUS ww_unix_region( void *args )
 
 static NTSTATUS ww_unix_wine_tracking( void *args )
 {
-    struct ww_tracking_params *params = args;
+    struct ww_wine_tracking_params *params = args;
 
     params->tracking = ww_wine_tracking( params->base, params->size, params->why, sizeof(params->why) );
     return WW_STATUS_SUCCESS;

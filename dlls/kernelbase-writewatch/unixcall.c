@@ -27,7 +27,7 @@ ww_unix_call_fn find_unix_call( const char **how )
     ww_unix_call_fn fn, *dispatcher;
 
     /* 8.0 exports both; its own DLLs call the function, so that comes first. */
-    if ((fn = (ww_unix_call_fn)GetProcAddress( ntdll, "__wine_unix_call" )))
+    if ((fn = (ww_unix_call_fn)(void *)GetProcAddress( ntdll, "__wine_unix_call" )))
     {
         *how = "ntdll's __wine_unix_call function";
         return fn;

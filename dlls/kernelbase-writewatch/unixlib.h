@@ -30,6 +30,13 @@ typedef unsigned long long __attribute__((aligned(8))) ww_u64;
 #define WW_STATUS_NOT_SUPPORTED      0xc00000bb
 #define WW_STATUS_NOT_MAPPED_VIEW    0xc0000019  /* not a shim region: ask Wine */
 
+/* Linux's PROT_* values, which the PE side (no sys/mman.h) passes to the
+ * library as they are; unix.c checks them against sys/mman.h. */
+#define WW_PROT_NONE  0
+#define WW_PROT_READ  1
+#define WW_PROT_WRITE 2
+#define WW_PROT_EXEC  4
+
 enum ww_unix_funcs
 {
     unix_ww_init,
@@ -44,35 +51,69 @@ enum ww_unix_funcs
     unix_ww_funcs_count
 };
 
+/* One parameter structure per call, named after it: UNIX_CALL( watch, &p )
+ * takes a struct ww_watch_params (main.c). */
+
 struct ww_init_params
 {
-    int  active;          /* out: 1 when the uffd backend serves regions */
-    char backend[32];     /* out: backend name */
-    char reason[224];     /* out: why it was chosen, or why not */
+    int                active;       /* out: 1 when the uffd backend serves regions */
+    char               backend[32];  /* out: backend name */
+    char               reason[224];  /* out: why it was chosen, or why not */
 };
 
-struct ww_range_params
+/* Start tracking an allocation Wine has just made without MEM_WRITE_WATCH. */
+struct ww_watch_params
 {
     void              *base;
     ww_u64             size;
-    unsigned int       flags;   /* watch: 1 = reserve only (pages not committed) */
-    unsigned int       prot;    /* PROT_* for watch / commit */
+    unsigned int       prot;          /* WW_PROT_* of the committed pages */
+    unsigned int       reserve_only;  /* 1: no page committed yet */
 };
 
+/* Stop tracking, before Wine releases the allocation. */
+struct ww_unwatch_params
+{
+    void              *base;
+};
+
+/* Wine has committed [base, base + size) with prot. */
+struct ww_commit_params
+{
+    void              *base;
+    ww_u64             size;
+    unsigned int       prot;          /* WW_PROT_* */
+};
+
+/* Wine has decommitted [base, base + size). */
+struct ww_decommit_params
+{
+    void              *base;
+    ww_u64             size;
+};
+
+/* NtGetWriteWatch. */
 struct ww_get_params
 {
     void              *base;
     ww_u64             size;
-    unsigned int       reset;   /* WRITE_WATCH_FLAG_RESET */
+    unsigned int       reset;         /* WRITE_WATCH_FLAG_RESET */
     void             **addresses;
-    ww_u64            *count;   /* in: capacity, out: entries */
+    ww_u64            *count;         /* in: capacity, out: entries */
 };
 
+/* NtResetWriteWatch. */
+struct ww_reset_params
+{
+    void              *base;
+    ww_u64             size;
+};
+
+/* The shim region containing addr. */
 struct ww_region_params
 {
-    const void        *addr;    /* in */
-    void              *base;    /* out */
-    ww_u64             size;    /* out */
+    const void        *addr;          /* in */
+    void              *base;          /* out */
+    ww_u64             size;          /* out */
 };
 
 /* How Wine tracks a write-watch region it made (wine-tracking.c). */
@@ -84,20 +125,49 @@ enum ww_wine_tracking
     WW_WINE_TRACKS_UNKNOWN,   /* the probe failed: left alone */
 };
 
-struct ww_tracking_params
+struct ww_wine_tracking_params
 {
-    void              *base;      /* in: committed MEM_WRITE_WATCH region, never written */
+    void              *base;          /* in: committed MEM_WRITE_WATCH region, never written */
     ww_u64             size;
-    int                tracking;  /* out: enum ww_wine_tracking */
-    char               why[224];  /* out: the evidence */
+    int                tracking;      /* out: enum ww_wine_tracking */
+    char               why[224];      /* out: the evidence */
 };
 
-/* The layout both sides must agree on, checked on each side's compiler. */
+/* The layout both sides must agree on, checked by each side's compiler
+ * (mingw on the PE side, gcc on the unix side, each size): every offset is
+ * written in terms of the pointer size P, which the two sides of one size
+ * share; a compiler that lays a field out otherwise fails here. */
 #define WW_LAYOUT_CHECK( name, cond ) typedef char ww_layout_##name[(cond) ? 1 : -1]
+#define WW_OFFSET( type, field ) __builtin_offsetof( struct type, field )
+#define WW_P sizeof(void *)
+#define WW_ROUND8( n ) (((n) + 7) / 8 * 8)
 WW_LAYOUT_CHECK( u64_align, __alignof__(ww_u64) == 8 );
-WW_LAYOUT_CHECK( range_size, __builtin_offsetof( struct ww_range_params, size ) == 8 );
-WW_LAYOUT_CHECK( range_sizeof, sizeof(struct ww_range_params) == 24 );
-WW_LAYOUT_CHECK( get_count, __builtin_offsetof( struct ww_get_params, count ) == 16 + 2 * sizeof(void *) );
-WW_LAYOUT_CHECK( region_size, __builtin_offsetof( struct ww_region_params, size ) == 8 * ((2 * sizeof(void *) + 7) / 8) );
+WW_LAYOUT_CHECK( init_backend, WW_OFFSET( ww_init_params, backend ) == 4 );
+WW_LAYOUT_CHECK( init_reason, WW_OFFSET( ww_init_params, reason ) == 36 );
+WW_LAYOUT_CHECK( init_sizeof, sizeof(struct ww_init_params) == 260 );
+WW_LAYOUT_CHECK( watch_size, WW_OFFSET( ww_watch_params, size ) == 8 );
+WW_LAYOUT_CHECK( watch_prot, WW_OFFSET( ww_watch_params, prot ) == 16 );
+WW_LAYOUT_CHECK( watch_reserve_only, WW_OFFSET( ww_watch_params, reserve_only ) == 20 );
+WW_LAYOUT_CHECK( watch_sizeof, sizeof(struct ww_watch_params) == 24 );
+WW_LAYOUT_CHECK( unwatch_sizeof, sizeof(struct ww_unwatch_params) == WW_P );
+WW_LAYOUT_CHECK( commit_size, WW_OFFSET( ww_commit_params, size ) == 8 );
+WW_LAYOUT_CHECK( commit_prot, WW_OFFSET( ww_commit_params, prot ) == 16 );
+WW_LAYOUT_CHECK( commit_sizeof, sizeof(struct ww_commit_params) == 24 );
+WW_LAYOUT_CHECK( decommit_size, WW_OFFSET( ww_decommit_params, size ) == 8 );
+WW_LAYOUT_CHECK( decommit_sizeof, sizeof(struct ww_decommit_params) == 16 );
+WW_LAYOUT_CHECK( get_size, WW_OFFSET( ww_get_params, size ) == 8 );
+WW_LAYOUT_CHECK( get_reset, WW_OFFSET( ww_get_params, reset ) == 16 );
+WW_LAYOUT_CHECK( get_addresses, WW_OFFSET( ww_get_params, addresses ) == 16 + WW_P );
+WW_LAYOUT_CHECK( get_count, WW_OFFSET( ww_get_params, count ) == 16 + 2 * WW_P );
+WW_LAYOUT_CHECK( get_sizeof, sizeof(struct ww_get_params) == WW_ROUND8( 16 + 3 * WW_P ) );
+WW_LAYOUT_CHECK( reset_size, WW_OFFSET( ww_reset_params, size ) == 8 );
+WW_LAYOUT_CHECK( reset_sizeof, sizeof(struct ww_reset_params) == 16 );
+WW_LAYOUT_CHECK( region_base, WW_OFFSET( ww_region_params, base ) == WW_P );
+WW_LAYOUT_CHECK( region_size, WW_OFFSET( ww_region_params, size ) == WW_ROUND8( 2 * WW_P ) );
+WW_LAYOUT_CHECK( region_sizeof, sizeof(struct ww_region_params) == WW_ROUND8( 2 * WW_P ) + 8 );
+WW_LAYOUT_CHECK( tracking_size, WW_OFFSET( ww_wine_tracking_params, size ) == 8 );
+WW_LAYOUT_CHECK( tracking_tracking, WW_OFFSET( ww_wine_tracking_params, tracking ) == 16 );
+WW_LAYOUT_CHECK( tracking_why, WW_OFFSET( ww_wine_tracking_params, why ) == 20 );
+WW_LAYOUT_CHECK( tracking_sizeof, sizeof(struct ww_wine_tracking_params) == 248 );
 
 #endif /* __WINE_KERNELBASE_WRITEWATCH_UNIXLIB_H */

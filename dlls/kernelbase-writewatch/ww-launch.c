@@ -97,7 +97,7 @@ static WCHAR *program_line( WCHAR *start, WCHAR *end, const WCHAR *rest, const W
 int main( void )
 {
     WCHAR *cmd = GetCommandLineW(), *start, *end, *rest, *line, *p;
-    STARTUPINFOW si = { sizeof(si) };
+    STARTUPINFOW si = { .cb = sizeof(si) };
     PROCESS_INFORMATION pi;
     const char *why;
     DWORD code;
