@@ -219,6 +219,7 @@ static void scan_error(void **state, int err, unsigned flags)
 	size_t count = 16;
 	void *base;
 	char *log;
+	int log_level;
 
 	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
 		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
@@ -228,9 +229,13 @@ static void scan_error(void **state, int err, unsigned flags)
 	rel_touch(base, 9);
 	pages[0] = untouched;
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, err, 1);
+	/* A failure the call returns is logged at debug level only. */
+	log_level = ww_log_level;
+	ww_set_log_level(3);
 	rel_capture_stderr_begin();
 	assert_int_equal(ww_get(base, 16 * P, flags, pages, &count), -err);
 	log = rel_capture_stderr_end();
+	ww_set_log_level(log_level);
 	ww_fault_inject_clear();
 	assert_non_null(strstr(log, "PAGEMAP_SCAN"));	/* says what failed */
 	free(log);
