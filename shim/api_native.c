@@ -4,39 +4,28 @@
  * then the region's backend.  Every argument is checked before anything is
  * changed, so a bad call leaves all state as it was.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
-#include "internal.h"
-#include "tracker_bitmap.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "sys.h"
+#include "uaccess.h"
+#include "vma.h"
+#include "writewatch.h"
+#include "ww-trusted.h"
 
-#ifndef MAP_FIXED_NOREPLACE
+#if !HAVE_DECL_MAP_FIXED_NOREPLACE	/* glibc < 2.28 */
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-
-/* ---- the "plain" backend: allocations the Win32 layer makes without
- * MEM_WRITE_WATCH.  No tracking; get/reset are refused before reaching it. */
-static const char *plain_unavailable(void) { return NULL; }
-static int plain_attach(struct ww_region *r) { return 0; }
-static void plain_detach(struct ww_region *r) {}
-static int plain_decommit(struct ww_region *r, size_t first, size_t last)
-{
-	int ret = ww_region_drop(r, first, last);
-
-	return ret ? ret : ww_region_mprotect(r, first, last, PROT_NONE);
-}
-static void plain_fork_child(void) {}
-
-static const struct ww_backend_ops plain_ops = {
-	.kind = WW_BACKEND_COUNT, .name = "none",
-	.unavailable = plain_unavailable, .attach = plain_attach, .detach = plain_detach,
-	.commit = ww_region_mprotect, .decommit = plain_decommit, .protect = ww_region_mprotect,
-	.fork_child = plain_fork_child,
-};
 
 /* ---- argument helpers */
 
@@ -69,7 +58,7 @@ static void region_destroy(struct ww_region *r, bool attached)
 	if (attached)
 		r->ops->detach(r);
 	ww_region_remove(r);
-	if (r->owned)
+	if (ww_region_is_owned(r))
 		ww_sys_munmap((void *)r->base, r->size);
 	if (r->ops->release)
 		r->ops->release(r);
@@ -131,7 +120,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 	if ((flags & ~(WW_ALLOC_COMMIT | WW_ALLOC_NO_WATCH)) || !prot_valid(prot) ||
 	    (hint & (ww_page_size - 1)) || page_range((void *)hint, *size, &start, &end))
 		return -EINVAL;
-	ops = (flags & WW_ALLOC_NO_WATCH) ? &plain_ops : ww_backend_ops_for(ww_current_backend());
+	ops = (flags & WW_ALLOC_NO_WATCH) ? &ww_backend_plain : ww_backend_ops_for(ww_current_backend());
 
 	/* Reserved pages are PROT_NONE and unbacked; NORESERVE so that a
 	 * 64 GiB reservation does not count against overcommit.  Committed
@@ -150,8 +139,7 @@ int ww_alloc(void **addr, size_t *size, unsigned flags, int prot)
 		ww_sys_munmap(base, end - start);
 		return -ENOMEM;
 	}
-	r->owned = true;
-	r->watched = !(flags & WW_ALLOC_NO_WATCH);
+	r->kind = (flags & WW_ALLOC_NO_WATCH) ? WW_REGION_OWNED_PLAIN : WW_REGION_OWNED;
 	r->unadvised = true;	/* our own mapping */
 	r->ops = ops;
 	if (flags & WW_ALLOC_COMMIT)
@@ -199,8 +187,7 @@ static int watch_mapped(void *addr, size_t size, unsigned flags, int prot, bool 
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
-	r->watched = true;
-	r->external = flags & WW_WATCH_EXTERNAL;
+	r->kind = (flags & WW_WATCH_EXTERNAL) ? WW_REGION_EXTERNAL : WW_REGION_WATCHED_MAPPING;
 	r->unadvised = fresh;
 	r->ops = ww_backend_ops_for(ww_current_backend());
 	if (!(flags & WW_WATCH_RESERVED))
@@ -275,24 +262,12 @@ int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot)
  * anonymous memory mapped there with those very protections is not told
  * apart.
  */
-static int clean_prot(int prot)
-{
-	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
-}
-
-/* Is prot what the library may have given committed page i?  mprotect: a
- * clean page is never writable (the lossless invariant); a written one is
- * writable, or protected again with its bit still set (a re-arm that
- * covered it, an over-report). */
+/* Is prot what the library may have given committed page i? */
 static bool prot_ok(struct ww_region *r, size_t i, int prot)
 {
-	int p = ww_region_prot(r, i);
-
-	if (r->ops != &ww_backend_mprotect)
-		return prot == p;
-	if (!ww_tracker_test(ww_tracker_of(r), i))
-		return prot == clean_prot(p);
-	return prot == p || prot == clean_prot(p);
+	if (r->ops->mapped_prot_ok)
+		return r->ops->mapped_prot_ok(r, i, prot);
+	return prot == ww_region_prot(r, i);
 }
 
 static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
@@ -340,8 +315,8 @@ static int region_free(struct ww_region *r)
 		region_destroy(r, true);
 		return 0;
 	}
-	WW_WARN("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
-		"back: leaving that part alone", (unsigned long)r->base);
+	WW_DEBUG("ww_free %#lx: part of the region was unmapped or replaced behind the library's "
+		 "back: leaving that part alone", (unsigned long)r->base);
 	ww_region_remove(r);
 	for (size_t k = 0; k < pieces.n; k++)
 		if (pieces.vmas[k].mapped)
@@ -365,7 +340,7 @@ static int end_region(void *base, bool owned)
 		return -EINVAL;
 	ww_table_lock_exclusive();
 	r = ww_region_find((uintptr_t)base, 1);
-	if (!r || r->base != (uintptr_t)base || r->owned != owned) {
+	if (!r || r->base != (uintptr_t)base || ww_region_is_owned(r) != owned) {
 		ww_table_unlock();
 		return -EINVAL;
 	}
@@ -454,7 +429,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 		int old = ww_region_prot(r, first);
 
 		/* External regions: the caller applied it; record only. */
-		ret = r->external ? 0 : r->ops->protect(r, first, last, prot);
+		ret = r->kind == WW_REGION_EXTERNAL ? 0 : r->ops->protect(r, first, last, prot);
 		if (!ret) {
 			ww_region_set_prot(r, first, last, NULL, prot);
 			if (old_prot)
@@ -476,7 +451,7 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 		return -EINVAL;
 	ww_table_lock_shared();
 	*rp = region_for(start, end);
-	if (!*rp || !(*rp)->watched) {
+	if (!*rp || (*rp)->kind == WW_REGION_OWNED_PLAIN) {
 		ww_table_unlock();
 		return -EINVAL;
 	}
@@ -486,12 +461,12 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	 * owner maps them, tells us of every change and unwatches before it
 	 * unmaps (WW_WATCH_EXTERNAL), so the system call per get would only
 	 * repeat what the table knows. */
-	if (!(*rp)->external && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
+	if ((*rp)->kind != WW_REGION_EXTERNAL && ww_sys_msync((void *)start, end - start, MS_ASYNC) < 0) {
 		int err = errno;
 
 		ww_table_unlock();
-		WW_WARN("range %#lx-%#lx of a watched region is no longer mapped (%s)",
-			(unsigned long)start, (unsigned long)end, strerror(err));
+		WW_DEBUG("range %#lx-%#lx of a watched region is no longer mapped (%s)",
+			 (unsigned long)start, (unsigned long)end, strerror(err));
 		return err == ENOMEM ? -EFAULT : -err;
 	}
 	*first = ww_page_index(*rp, start);
@@ -599,7 +574,7 @@ int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend 
 		if (size)
 			*size = r->size;
 		if (backend)
-			*backend = r->watched ? r->ops->kind : WW_BACKEND_AUTO;
+			*backend = r->ops->kind;	/* the plain backend's: NONE */
 	}
 	ww_table_unlock();
 	return r ? 0 : -ENOENT;

@@ -11,10 +11,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "init.h"
+#include "sys.h"
+#include "uaccess.h"
+#include "writewatch.h"
 #include "writewatch-win32.h"
+#include "ww-trusted.h"
 
 /* Not in writewatch-win32.h: only used for errors with no closer code. */
 #define ERROR_GEN_FAILURE_ 31u
@@ -30,14 +35,6 @@ uint32_t ww_GetLastError(void)
 void ww_SetLastError(uint32_t error)
 {
 	last_error = error;
-}
-
-/* Set once by ww_init(), whose pthread_once orders it before every use
- * (a lazily set static here was a data race between first callers). */
-static uintptr_t page_size(void)
-{
-	ww_init();
-	return ww_page_size;
 }
 
 static uintptr_t round_down(uintptr_t v, uintptr_t a) { return v & ~(a - 1); }
@@ -119,7 +116,7 @@ static uint32_t prot_to_win(int prot)
  * by another thread before ww_alloc uses it: the caller retries on EEXIST. */
 static uintptr_t aligned_hole(size_t size)
 {
-	size_t span = size + ALLOC_GRANULARITY - page_size();
+	size_t span = size + ALLOC_GRANULARITY - ww_page_size;
 	void *m;
 
 	if (span < size)
@@ -181,6 +178,7 @@ void *ww_VirtualAlloc(void *addr, size_t size, uint32_t type, uint32_t protect)
 	struct alloc_ref ref;
 	int prot, ret;
 
+	ww_init();	/* sets ww_page_size */
 	if (!size || (type & ~KNOWN_ALLOC_TYPES) || !(type & (WW_MEM_COMMIT | WW_MEM_RESERVE)))
 		return fail_ptr(WW_ERROR_INVALID_PARAMETER);
 	if ((type & WW_MEM_WRITE_WATCH) && !(type & WW_MEM_RESERVE))
@@ -192,15 +190,15 @@ void *ww_VirtualAlloc(void *addr, size_t size, uint32_t type, uint32_t protect)
 		/* New allocation (MEM_COMMIT alone with NULL reserves too): a
 		 * hint is rounded down to 64 KiB, the end up to a page. */
 		start = round_down(a, ALLOC_GRANULARITY);
-		if (a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end))
+		if (a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end))
 			return fail_ptr(addr ? WW_ERROR_INVALID_PARAMETER : WW_ERROR_NOT_ENOUGH_MEMORY);
 		return (void *)new_alloc(start, end - start, type & WW_MEM_COMMIT,
 					 type & WW_MEM_WRITE_WATCH, prot);
 	}
 
 	/* MEM_COMMIT alone: pages of an existing allocation. */
-	start = round_down(a, page_size());
-	if (a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end) ||
+	start = round_down(a, ww_page_size);
+	if (a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end) ||
 	    !find_alloc(start, end, &ref))
 		return fail_ptr(WW_ERROR_INVALID_ADDRESS);
 	ret = ww_commit((void *)start, end - start, prot);
@@ -215,10 +213,12 @@ void *ww_VirtualAlloc(void *addr, size_t size, uint32_t type, uint32_t protect)
  * end -> ERROR_INVALID_PARAMETER. */
 int ww_VirtualFree(void *addr, size_t size, uint32_t type)
 {
-	uintptr_t a = (uintptr_t)addr, start = round_down(a, page_size()), end;
+	uintptr_t a = (uintptr_t)addr, start, end;
 	struct alloc_ref ref;
 	int ret;
 
+	ww_init();	/* sets ww_page_size */
+	start = round_down(a, ww_page_size);
 	if (type != WW_MEM_RELEASE && type != WW_MEM_DECOMMIT)
 		return fail_bool(WW_ERROR_INVALID_PARAMETER);
 	if (type == WW_MEM_RELEASE && size)
@@ -230,7 +230,7 @@ int ww_VirtualFree(void *addr, size_t size, uint32_t type)
 		if (a != ref.base)
 			return fail_bool(WW_ERROR_INVALID_ADDRESS);
 		end = ref.base + ref.size;
-	} else if (a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end) ||
+	} else if (a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end) ||
 		   end - ref.base > ref.size) {
 		return fail_bool(WW_ERROR_INVALID_PARAMETER);
 	}
@@ -247,13 +247,15 @@ int ww_VirtualFree(void *addr, size_t size, uint32_t type)
 /* ---- VirtualProtect */
 int ww_VirtualProtect(void *addr, size_t size, uint32_t new_protect, uint32_t *old_protect)
 {
-	uintptr_t a = (uintptr_t)addr, start = round_down(a, page_size()), end;
+	uintptr_t a = (uintptr_t)addr, start, end;
 	struct alloc_ref ref;
 	int prot, old, ret;
 
+	ww_init();	/* sets ww_page_size */
+	start = round_down(a, ww_page_size);
 	if (!old_protect)
 		return fail_bool(WW_ERROR_NOACCESS);
-	if (!size || a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end))
+	if (!size || a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end))
 		return fail_bool(WW_ERROR_INVALID_PARAMETER);
 	if (!win_to_prot(new_protect, &prot))
 		return fail_bool(WW_ERROR_INVALID_PARAMETER);
@@ -276,10 +278,10 @@ static bool watched_range(void *base, size_t size)
 	void *rbase;
 	size_t rsize;
 
-	if (a > UINTPTR_MAX - size || !round_up(a + size, page_size(), &end))
+	if (a > UINTPTR_MAX - size || !round_up(a + size, ww_page_size, &end))
 		return false;
-	/* ww_region_info gives AUTO for a region made without write watch. */
-	if (ww_region_info(base, &rbase, &rsize, &backend) || backend == WW_BACKEND_AUTO)
+	/* ww_region_info gives NONE for a region made without write watch. */
+	if (ww_region_info(base, &rbase, &rsize, &backend) || backend == WW_BACKEND_NONE)
 		return false;
 	return end - (uintptr_t)rbase <= rsize;
 }
@@ -290,6 +292,7 @@ uint32_t ww_GetWriteWatch(uint32_t flags, void *base, size_t size, void **addres
 	size_t n;
 	int ret;
 
+	ww_init();	/* sets ww_page_size */
 	/* Windows' order: count/granularity, *count and size, flags, addresses,
 	 * then the range. */
 	if (!count || !granularity)
@@ -322,7 +325,7 @@ uint32_t ww_GetWriteWatch(uint32_t flags, void *base, size_t size, void **addres
 	if (ret < 0)
 		return fail_u32(win_error(OP_ANY, ret));
 	*count = n;
-	*granularity = (uint32_t)page_size();
+	*granularity = (uint32_t)ww_page_size;
 	return 0;
 }
 
@@ -330,6 +333,7 @@ uint32_t ww_ResetWriteWatch(void *base, size_t size)
 {
 	int ret;
 
+	ww_init();	/* sets ww_page_size */
 	if (!size || !watched_range(base, size))
 		return fail_u32(WW_ERROR_INVALID_PARAMETER);
 	ret = ww_reset(base, size);

@@ -36,7 +36,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 #include "tracker_bitmap.h"
 
 static struct sigaction mp_old_sa;	/* SIGSEGV action we chain to */
@@ -46,21 +52,23 @@ static pthread_mutex_t mp_install_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Set by the signal handler, which cannot log; reported by the next call. */
 static atomic_bool mp_widened, mp_widen_logged;
 
-static int page_prot(const struct ww_region *r, size_t i)
-{
-	return ww_region_prot(r, i);
-}
-
-static bool page_committed(const struct ww_region *r, size_t i)
-{
-	return ww_bit_test(r->committed, i);
-}
-
 /* How a clean page with user protection prot is mapped.  Write-only stays
  * readable: x86 cannot map write-only, so the user could read it. */
 static int clean_prot(int prot)
 {
 	return prot & PROT_WRITE ? (prot & ~PROT_WRITE) | PROT_READ : prot;
+}
+
+/* A clean page is never writable (the lossless invariant); a written one
+ * is writable, or protected again with its bit still set (a re-arm that
+ * covered it, an over-report). */
+static bool mp_mapped_prot_ok(struct ww_region *r, size_t i, int prot)
+{
+	int p = ww_region_prot(r, i);
+
+	if (!ww_bit_test(ww_tracker_of(r)->dirty, i))
+		return prot == clean_prot(p);
+	return prot == p || prot == clean_prot(p);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -76,8 +84,8 @@ static bool mp_open_span(struct ww_region *r, struct ww_tracker *t, size_t first
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0)
 		return false;
 	ww_test_point(WW_TP_FAULT_MARK, ww_page_addr(r, fault));
-	was_dirty = ww_tracker_test(t, fault);
-	fresh = ww_tracker_mark(t, first, last);
+	was_dirty = ww_bit_test(t->dirty, fault);
+	fresh = ww_bits_set(t->dirty, first, last);
 	if (last - first > 1) {
 		/* pages made writable that nobody wrote: over-reported */
 		if (!was_dirty && fresh)
@@ -95,7 +103,7 @@ static bool same_run(const struct ww_region *r, size_t first, size_t last, int p
 	size_t i;
 
 	for (i = first; i < last; i++)
-		if (!page_committed(r, i) || page_prot(r, i) != prot)
+		if (!ww_page_committed(r, i) || ww_region_prot(r, i) != prot)
 			return false;
 	return true;
 }
@@ -113,8 +121,8 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 	int round;
 
 	for (round = 0; round < 4; round++) {
-		size_t j = ww_tracker_prev_set(t, 0, i);
-		size_t k = ww_tracker_next_set(t, i + 1, r->npages);
+		size_t j = ww_bits_find_last_set(t->dirty, 0, i);
+		size_t k = ww_bits_find_set(t->dirty, i + 1, r->npages);
 		bool left = j != SIZE_MAX && same_run(r, j, i, prot);
 		bool right = k < r->npages && same_run(r, i + 1, k + 1, prot);
 		size_t lo, hi;
@@ -131,11 +139,11 @@ static bool mp_widen(struct ww_region *r, struct ww_tracker *t, size_t i, int pr
 			return true;
 
 		/* free VMAs elsewhere: join two dirty pages across a clean gap */
-		for (j = ww_tracker_next_set(t, 0, r->npages); j < r->npages; j = k) {
-			k = ww_tracker_next_set(t, j + 1, r->npages);
-			if (k < r->npages && k > j + 1 && page_prot(r, j) & PROT_WRITE &&
-			    same_run(r, j, k + 1, page_prot(r, j)) &&
-			    mp_open_span(r, t, j + 1, k, page_prot(r, j), j))
+		for (j = ww_bits_find_set(t->dirty, 0, r->npages); j < r->npages; j = k) {
+			k = ww_bits_find_set(t->dirty, j + 1, r->npages);
+			if (k < r->npages && k > j + 1 && ww_region_prot(r, j) & PROT_WRITE &&
+			    same_run(r, j, k + 1, ww_region_prot(r, j)) &&
+			    mp_open_span(r, t, j + 1, k, ww_region_prot(r, j), j))
 				break;
 		}
 		if (j >= r->npages)
@@ -151,9 +159,9 @@ static bool mp_resolve(struct ww_region *r, struct ww_tracker *t, size_t i)
 				  "writable (vm.max_map_count?)\n";
 	int prot, tries;
 
-	if (!page_committed(r, i))
+	if (!ww_page_committed(r, i))
 		return false;
-	prot = page_prot(r, i);
+	prot = ww_region_prot(r, i);
 	if (!(prot & PROT_WRITE))
 		return false;	/* a real access violation */
 	ww_test_point(WW_TP_FAULT_OPEN, ww_page_addr(r, i));
@@ -308,7 +316,7 @@ static int mp_install_handler(void)
 	goto out;
 fail:
 	err = -errno;
-	WW_WARN("mprotect: cannot install the SIGSEGV handler: %s", strerror(errno));
+	WW_DEBUG("mprotect: cannot install the SIGSEGV handler: %s", strerror(errno));
 out:
 	pthread_mutex_unlock(&mp_install_lock);
 	return err;
@@ -328,26 +336,26 @@ typedef int (*mp_target_fn)(struct ww_region *r, struct ww_tracker *t, size_t i,
 
 static int want_clean(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	return page_committed(r, i) ? clean_prot(page_prot(r, i)) : -1;
+	return ww_page_committed(r, i) ? clean_prot(ww_region_prot(r, i)) : -1;
 }
 
 static int want_user(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	return page_committed(r, i) ? page_prot(r, i) : -1;
+	return ww_page_committed(r, i) ? ww_region_prot(r, i) : -1;
 }
 
 /* commit: new pages start clean (mp_commit cleared their bits), committed
  * ones keep their written state */
 static int want_commit(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
-	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
+	return ww_bit_test(t->dirty, i) ? prot : clean_prot(prot);
 }
 
 static int want_protect(struct ww_region *r, struct ww_tracker *t, size_t i, int prot)
 {
-	if (!page_committed(r, i))
+	if (!ww_page_committed(r, i))
 		return -1;
-	return ww_tracker_test(t, i) ? prot : clean_prot(prot);
+	return ww_bit_test(t->dirty, i) ? prot : clean_prot(prot);
 }
 
 /* mprotect [first, last) page by page as target says, one call per run. */
@@ -387,7 +395,7 @@ static int mp_attach(struct ww_region *r)
 		return err;
 	t = ww_tracker_new(r->npages);
 	if (!t) {
-		WW_WARN("mprotect: no memory for the dirty bitmap of %zu pages", r->npages);
+		WW_DEBUG("mprotect: no memory for the dirty bitmap of %zu pages", r->npages);
 		return -ENOMEM;
 	}
 	/* publish before protecting: a fault must find the bitmap */
@@ -408,15 +416,6 @@ static void mp_detach(struct ww_region *r)
 		return;
 	mp_flush_warnings();
 	mp_apply(r, t, 0, r->npages, want_user, 0);
-}
-
-/* After ww_region_remove(): no handler can still use the bitmap. */
-static void mp_release(struct ww_region *r)
-{
-	struct ww_tracker *t = ww_tracker_of(r);
-
-	ww_tracker_publish(r, NULL);
-	ww_tracker_free(t);
 }
 
 /*
@@ -445,8 +444,8 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 	if (i == last)
 		return -ENOMEM;
 	for (i = first; i < last; i++)
-		if (target == want_commit || page_committed(r, i))
-			fresh += ww_tracker_mark(t, i, i + 1);
+		if (target == want_commit || ww_page_committed(r, i))
+			fresh += ww_bits_set(t->dirty, i, i + 1);
 	WW_STAT_ADD(overreported_pages, fresh);
 	WW_STAT_ADD(enomem_widenings, 1);
 	if (!atomic_exchange(&warned, true))
@@ -467,9 +466,9 @@ static int mp_apply_enomem(struct ww_region *r, struct ww_tracker *t, size_t fir
 /* How page i is mapped now: its user protection, write-protected if clean. */
 static int want_tracked(struct ww_region *r, struct ww_tracker *t, size_t i, int arg)
 {
-	if (!page_committed(r, i))
+	if (!ww_page_committed(r, i))
 		return -1;
-	return ww_tracker_test(t, i) ? page_prot(r, i) : clean_prot(page_prot(r, i));
+	return ww_bit_test(t->dirty, i) ? ww_region_prot(r, i) : clean_prot(ww_region_prot(r, i));
 }
 
 static int mp_decommit(struct ww_region *r, size_t first, size_t last)
@@ -485,7 +484,7 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 	if (!was)
 		return -ENOMEM;
 	for (i = first; i < last; i++)
-		was[i - first] = page_committed(r, i);
+		was[i - first] = ww_page_committed(r, i);
 	ww_bits_clear(r->committed, first, last);
 	ww_signal_sync();
 	/* inaccessible before dropping: no write can land in between */
@@ -499,7 +498,7 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 		mp_apply(r, t, first, last, want_tracked, 0);
 	} else {
 		/* Windows: a decommitted page reads clean once recommitted */
-		ww_tracker_clear(t, first, last);
+		ww_bits_clear(t->dirty, first, last);
 	}
 	free(was);
 	return err;
@@ -535,13 +534,10 @@ static int mp_change_prot(struct ww_region *r, struct ww_tracker *t, size_t firs
 static int mp_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	size_t i;
 
 	if (!t)
 		return -EINVAL;
-	for (i = first; i < last; i++)
-		if (!page_committed(r, i))
-			ww_bit_clear(t->dirty, i);	/* new pages start clean */
+	ww_tracker_forget_new(r, t, first, last);	/* new pages start clean */
 	return mp_change_prot(r, t, first, last, want_commit, prot);
 }
 
@@ -557,7 +553,7 @@ static int mp_protect(struct ww_region *r, size_t first, size_t last, int prot)
 static int mp_rearm(struct ww_region *r, size_t first, size_t last)
 {
 	return ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first),
-			       clean_prot(page_prot(r, first)));
+			       clean_prot(ww_region_prot(r, first)));
 }
 
 static const struct ww_rearm mp_rearm_ops = {
@@ -604,10 +600,12 @@ const struct ww_backend_ops ww_backend_mprotect = {
 	.unavailable = mp_unavailable,
 	.attach = mp_attach,
 	.detach = mp_detach,
-	.release = mp_release,
+	.release = ww_tracker_release,	/* after ww_region_remove(): no handler
+					 * can still use the bitmap */
 	.commit = mp_commit,
 	.decommit = mp_decommit,
 	.protect = mp_protect,
+	.mapped_prot_ok = mp_mapped_prot_ok,
 	.get = mp_get,
 	.reset = mp_reset,
 	.fork_child = mp_fork_child,

@@ -17,6 +17,8 @@
  * One uffd and one /proc/self/pagemap fd per process, opened on first use and
  * kept open: closing the uffd would drop the write-protection of its ranges.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,7 +27,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "kerndat.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
+#include "thp.h"
+#include "uffd.h"
+#include "writewatch.h"
 #include "ww-compat.h"
 
 /* Pitfall: above 512 entries walk_end was seen at an internal chunk
@@ -42,16 +54,15 @@ static bool child_untracked;
 static const char *uffd_unavailable(void)
 {
 	static char reason[160];
-	struct ww_probe p;
+	const struct ww_probe *p = &ww_kerndat()->probe;
 
-	ww_probe(&p, sizeof(p));
-	if (p.uffd_errno)
-		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p.uffd_errno));
-	else if (!p.has_wp_async || !p.has_wp_unpopulated)
+	if (p->uffd_errno)
+		snprintf(reason, sizeof(reason), "userfaultfd: %s", strerror(p->uffd_errno));
+	else if (!p->has_wp_async || !p->has_wp_unpopulated)
 		snprintf(reason, sizeof(reason), "userfaultfd lacks %s%s (Linux 6.7+)",
-			 p.has_wp_async ? "" : "WP_ASYNC ", p.has_wp_unpopulated ? "" : "WP_UNPOPULATED");
-	else if (p.pagemap_scan_errno)
-		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p.pagemap_scan_errno));
+			 p->has_wp_async ? "" : "WP_ASYNC ", p->has_wp_unpopulated ? "" : "WP_UNPOPULATED");
+	else if (p->pagemap_scan_errno)
+		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p->pagemap_scan_errno));
 	else
 		return NULL;
 	return reason;
@@ -61,10 +72,10 @@ static const char *uffd_unavailable(void)
 static int open_fds_locked(void)
 {
 	if (uffd < 0) {
-		int fd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, false, NULL, NULL);
+		int fd = ww_uffd_open(WW_UFFD_ASYNC_FEATURES, false, NULL, NULL);
 
 		if (fd < 0) {
-			WW_WARN("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));
+			WW_DEBUG("uffd backend: cannot create a userfaultfd: %s", strerror(-fd));
 			return fd;
 		}
 		uffd = fd;
@@ -74,7 +85,7 @@ static int open_fds_locked(void)
 		if (pagemap < 0) {
 			int err = errno;
 
-			WW_WARN("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
+			WW_DEBUG("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
 			return -err;
 		}
 		ww_thp_unadvised();	/* probed here, once: see thp.c */
@@ -113,7 +124,7 @@ static int write_protect(uintptr_t start, size_t len, bool protect)
 	if (ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
 		int err = errno;
 
-		WW_WARN("UFFDIO_WRITEPROTECT %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
+		WW_DEBUG("UFFDIO_WRITEPROTECT %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
 		return -err;
 	}
 	return 0;
@@ -121,46 +132,14 @@ static int write_protect(uintptr_t start, size_t len, bool protect)
 
 static int register_range(uintptr_t start, size_t len)
 {
-	struct uffdio_register reg = {
-		.range = { .start = start, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP,
-	};
+	int ret = ww_uffd_register(uffd, start, len, WW_UFFD_ASYNC_MODE, WW_UFFD_ASYNC_IOCTLS);
 
-	if (ww_sys_ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-		int err = errno;
-
-		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(err));
-		return -err;
-	}
-	/* A bit number, not the ioctl request code. */
-	if (!(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT))) {
-		struct uffdio_range range = reg.range;
-
-		ww_sys_ioctl(uffd, UFFDIO_UNREGISTER, &range);
-		WW_WARN("UFFDIO_REGISTER %#lx+%#zx: write-protect not offered for this memory",
-			(unsigned long)start, len);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-/* Call fn on each run of pages in [first, last) whose committed bit equals
- * `committed`; stops at the first error. */
-static int for_each_run(struct ww_region *r, size_t first, size_t last, bool committed,
-			int (*fn)(struct ww_region *r, size_t a, size_t b, void *arg), void *arg)
-{
-	size_t (*find_start)(ww_word *, size_t, size_t) = committed ? ww_bits_find_set : ww_bits_find_clear;
-	size_t (*find_end)(ww_word *, size_t, size_t) = committed ? ww_bits_find_clear : ww_bits_find_set;
-
-	for (size_t a = find_start(r->committed, first, last); a < last;) {
-		size_t b = find_end(r->committed, a, last);
-		int ret = fn(r, a, b, arg);
-
-		if (ret)
-			return ret;
-		a = find_start(r->committed, b, last);
-	}
-	return 0;
+	if (ret == -EOPNOTSUPP)
+		WW_DEBUG("UFFDIO_REGISTER %#lx+%#zx: write-protect not offered for this memory",
+			 (unsigned long)start, len);
+	else if (ret)
+		WW_DEBUG("UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)start, len, strerror(-ret));
+	return ret;
 }
 
 static int protect_run(struct ww_region *r, size_t a, size_t b, void *arg)
@@ -181,7 +160,7 @@ static int uffd_attach(struct ww_region *r)
 	 * committed; the rest is protected when committed.  Nothing committed
 	 * (a reservation): no walk of the bitmap, whose first read of each
 	 * page would be a page fault (512 for 64 GiB, ~20 ms here). */
-	ret = r->committed_any ? for_each_run(r, 0, r->npages, true, protect_run, NULL) : 0;
+	ret = r->committed_any ? ww_region_for_each_run(r, 0, r->npages, true, protect_run, NULL) : 0;
 	if (ret) {
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
@@ -208,9 +187,9 @@ static int uffd_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	/* Newly committed pages start clean: protect them before they become
 	 * accessible.  Already committed pages keep their state. */
-	int ret = for_each_run(r, first, last, false, protect_run, NULL);
+	int ret = ww_region_for_each_run(r, first, last, false, protect_run, NULL);
 
-	if (ret || r->external)	/* external: the caller has applied prot */
+	if (ret || r->kind == WW_REGION_EXTERNAL)	/* external: the caller has applied prot */
 		return ret;
 	return ww_region_mprotect(r, first, last, prot);
 }
@@ -226,7 +205,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
 	/* External: the caller mapped a fresh PROT_NONE range over the pages
 	 * (Wine's decommit), which dropped its registration: register it
 	 * again.  It gets protected on recommit, like ours. */
-	if (r->external) {
+	if (r->kind == WW_REGION_EXTERNAL) {
 		advise_no_thp(r, addr, len);
 		return register_range((uintptr_t)addr, len);
 	}
@@ -250,7 +229,7 @@ static int uffd_decommit(struct ww_region *r, size_t first, size_t last)
  */
 static bool recover_external(struct ww_region *r, int err, bool *retried)
 {
-	if (err != EPERM || !r->external || *retried)
+	if (err != EPERM || r->kind != WW_REGION_EXTERNAL || *retried)
 		return false;
 	*retried = true;
 	WW_WARN("region %#lx lost its registration (mapping replaced behind our back): "
@@ -340,8 +319,8 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 		if (n < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
-			WW_WARN("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
-				strerror(errno));
+			WW_DEBUG("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
+				 strerror(errno));
 			return -errno;
 		}
 		for (int i = 0; i < n; i++)
@@ -371,9 +350,9 @@ static int uffd_get(struct ww_region *r, size_t first, size_t last, bool reset,
 	int ret;
 
 	if (child_untracked)
-		ret = for_each_run(r, first, last, true, report_all_run, &s);
+		ret = ww_region_for_each_run(r, first, last, true, report_all_run, &s);
 	else
-		ret = for_each_run(r, first, last, true, scan_run, &s);
+		ret = ww_region_for_each_run(r, first, last, true, scan_run, &s);
 	*count = s.found;
 	return ret;
 }
@@ -396,8 +375,8 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 		if (pagemap_scan(&scan) < 0) {
 			if (errno == EINTR || recover_external(r, errno, &retried))
 				continue;
-			WW_WARN("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
-				(unsigned long)end, strerror(errno));
+			WW_DEBUG("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
+				 (unsigned long)end, strerror(errno));
 			return -errno;
 		}
 		if (scan.walk_end <= start)
@@ -411,7 +390,7 @@ static int uffd_reset(struct ww_region *r, size_t first, size_t last)
 {
 	if (child_untracked)
 		return 0;
-	return for_each_run(r, first, last, true, reset_run, NULL);
+	return ww_region_for_each_run(r, first, last, true, reset_run, NULL);
 }
 
 static void reregister_in_child(struct ww_region *r, void *arg)

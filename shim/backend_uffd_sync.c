@@ -37,7 +37,6 @@
  * and the next touch of such a page arrives as a missing fault.
  */
 #include "config.h"
-#include "ww-compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,10 +50,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "bitmap.h"
+#include "init.h"
+#include "kerndat.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 #include "tracker_bitmap.h"
-
-#define US_FEATURES UFFD_FEATURE_WP_UNPOPULATED
+#include "uffd.h"
+#include "ww-compat.h"
 
 /* Process state; us_lock serializes the start (attach also holds the table
  * lock exclusively, and so does fork, so the lock is free at fork). */
@@ -72,7 +78,7 @@ static atomic_bool us_gone;
 
 static const void *us_zero;		/* a page of zeros, source of UFFDIO_COPY */
 
-static pthread_once_t us_probe_once = PTHREAD_ONCE_INIT;
+static pthread_once_t us_reason_once = PTHREAD_ONCE_INIT;
 static const char *us_unavail;
 static char us_reason[160];
 
@@ -82,14 +88,14 @@ bool ww_uffd_sync_handles_kernel_faults(void)
 }
 
 /*
- * A uffd with the API done for US_FEATURES.  /dev/userfaultfd first: a fd
+ * A uffd with the API done for WW_UFFD_SYNC_FEATURES.  /dev/userfaultfd first: a fd
  * made there handles faults taken in the kernel too (read(2) into a clean
  * page), where the unprivileged UFFD_USER_MODE_ONLY syscall fails them with
  * EFAULT.
  */
 static int us_open(bool *kernel_faults)
 {
-	int via_dev = 0, fd = ww_uffd_open(US_FEATURES, true, NULL, &via_dev);
+	int via_dev = 0, fd = ww_uffd_open(WW_UFFD_SYNC_FEATURES, true, NULL, &via_dev);
 
 	*kernel_faults = via_dev;
 	return fd;
@@ -109,71 +115,33 @@ static int us_ioctl_wp(int fd, uintptr_t start, size_t len, __u64 mode)
  * -errno on failure. */
 static int us_register(int fd, uintptr_t start, size_t len)
 {
-	struct uffdio_register reg = {
-		.range = { .start = start, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MISSING,
-	};
-	const __u64 need = 1ULL << _UFFDIO_WRITEPROTECT | 1ULL << _UFFDIO_COPY;
-
-	if (ww_sys_ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
-		return -errno;
-	/* bit numbers, not the ioctl request codes */
-	if ((reg.ioctls & need) != need) {
-		struct uffdio_range range = reg.range;
-
-		ww_sys_ioctl(fd, UFFDIO_UNREGISTER, &range);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return ww_uffd_register(fd, start, len, WW_UFFD_SYNC_MODE, WW_UFFD_SYNC_IOCTLS);
 }
 
-static void us_probe(void)
+/* Why not, from what kerndat.c found; formatted once. */
+static void us_reason_init(void)
 {
-	size_t ps = ww_page_size;
-	uint64_t offered = 0;
-	bool kf;
-	void *page;
-	int fd, err;
+	const struct ww_kerndat *kd = ww_kerndat_uffd_sync();
+	const struct ww_probe *p = &kd->probe;
 
-	fd = ww_uffd_open(0, false, &offered, NULL);	/* throwaway: API only once per fd */
-	if (fd < 0) {
-		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
-		goto out;
-	}
-	close(fd);
-	if (!(offered & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+	if (p->uffd_errno)
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(p->uffd_errno));
+	else if (!p->has_uffd_wp)
 		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks write-protect");
-		goto out;
-	}
-	if (!(offered & UFFD_FEATURE_WP_UNPOPULATED)) {
+	else if (!p->has_wp_unpopulated)
 		snprintf(us_reason, sizeof(us_reason), "userfaultfd lacks WP_UNPOPULATED (Linux 6.4+)");
-		goto out;
-	}
-	fd = us_open(&kf);
-	if (fd < 0) {
-		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(-fd));
-		goto out;
-	}
-	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED) {
-		err = -errno;
-	} else {
-		err = us_register(fd, (uintptr_t)page, ps);
-		if (!err && us_ioctl_wp(fd, (uintptr_t)page, ps, UFFDIO_WRITEPROTECT_MODE_WP) < 0)
-			err = -errno;
-		ww_sys_munmap(page, ps);
-	}
-	close(fd);
-	if (err)
-		snprintf(us_reason, sizeof(us_reason), "UFFDIO_REGISTER_MODE_WP: %s", strerror(-err));
-out:
+	else if (kd->sync_uffd_errno)
+		snprintf(us_reason, sizeof(us_reason), "userfaultfd: %s", strerror(kd->sync_uffd_errno));
+	else if (kd->sync_wp_errno)
+		snprintf(us_reason, sizeof(us_reason), "UFFDIO_REGISTER_MODE_WP: %s",
+			 strerror(kd->sync_wp_errno));
 	us_unavail = us_reason[0] ? us_reason : NULL;
 }
 
 static const char *us_unavailable(void)
 {
 	ww_init();
-	pthread_once(&us_probe_once, us_probe);
+	pthread_once(&us_reason_once, us_reason_init);
 	return us_unavail;
 }
 
@@ -330,14 +298,14 @@ static int us_start_locked(void)
 
 		if (z == MAP_FAILED) {
 			err = errno;
-			WW_WARN("uffd-sync: mmap of a zero page: %s", strerror(err));
+			WW_DEBUG("uffd-sync: mmap of a zero page: %s", strerror(err));
 			return -err;
 		}
 		us_zero = z;	/* kept for the life of the process */
 	}
 	fd = us_open(&kf);
 	if (fd < 0) {
-		WW_WARN("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
+		WW_DEBUG("uffd-sync: cannot create a userfaultfd: %s", strerror(-fd));
 		return fd;
 	}
 	/* No signal handler may run on the handler thread: one touching
@@ -350,7 +318,7 @@ static int us_start_locked(void)
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		WW_WARN("uffd-sync: cannot start the handler thread: %s", strerror(err));
+		WW_DEBUG("uffd-sync: cannot start the handler thread: %s", strerror(err));
 		close(fd);
 		return -err;
 	}
@@ -414,28 +382,22 @@ static int us_wp_pages(struct ww_region *r, size_t first, size_t last)
 	return 0;
 }
 
+static int us_wp_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	if (us_wp_pages(r, a, b) < 0) {
+		int err = errno;
+
+		WW_DEBUG("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
+			 ww_pages_len(b - a), strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
 /* Write-protect the pages of [first, last) whose committed bit is `committed`. */
 static int us_wp_runs(struct ww_region *r, size_t first, size_t last, bool committed)
 {
-	size_t a = first, b;
-
-	while (a < last) {
-		a = committed ? ww_bits_find_set(r->committed, a, last)
-			      : ww_bits_find_clear(r->committed, a, last);
-		if (a >= last)
-			break;
-		b = committed ? ww_bits_find_clear(r->committed, a, last)
-			      : ww_bits_find_set(r->committed, a, last);
-		if (us_wp_pages(r, a, b) < 0) {
-			int err = errno;
-
-			WW_WARN("uffd-sync: UFFDIO_WRITEPROTECT %p+%#zx: %s", ww_page_ptr(r, a),
-				ww_pages_len(b - a), strerror(err));
-			return -err;
-		}
-		a = b;
-	}
-	return 0;
+	return ww_region_for_each_run(r, first, last, committed, us_wp_run, NULL);
 }
 
 static int us_attach(struct ww_region *r)
@@ -449,14 +411,14 @@ static int us_attach(struct ww_region *r)
 		return err;
 	t = ww_tracker_new(r->npages);
 	if (!t) {
-		WW_WARN("uffd-sync: no memory for the dirty bitmap of %zu pages", r->npages);
+		WW_DEBUG("uffd-sync: no memory for the dirty bitmap of %zu pages", r->npages);
 		return -ENOMEM;
 	}
 	ww_tracker_publish(r, t);
 	err = us_register(us_fd, r->base, r->size);
 	if (err) {
-		WW_WARN("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
-			r->size, strerror(-err));
+		WW_DEBUG("uffd-sync: UFFDIO_REGISTER %#lx+%#zx: %s", (unsigned long)r->base,
+			 r->size, strerror(-err));
 		return err;
 	}
 	/* committed pages only: write-protecting a whole 64 GiB reservation
@@ -488,19 +450,9 @@ static void us_detach(struct ww_region *r)
 			r->size, strerror(errno));
 }
 
-static void us_release(struct ww_region *r)
-{
-	struct ww_tracker *t = ww_tracker_of(r);
-
-	ww_tracker_publish(r, NULL);
-	ww_tracker_free(t);
-}
-
-
 static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 {
 	struct ww_tracker *t = ww_tracker_of(r);
-	size_t a, b;
 	int err;
 
 	if (!t)
@@ -509,11 +461,7 @@ static int us_commit(struct ww_region *r, size_t first, size_t last, int prot)
 	if (err)
 		return err;
 	/* new pages start clean: forget, then protect before they open up */
-	for (a = ww_bits_find_clear(r->committed, first, last); a < last;
-	     a = ww_bits_find_clear(r->committed, b, last)) {
-		b = ww_bits_find_set(r->committed, a, last);
-		ww_tracker_clear(t, a, b);
-	}
+	ww_tracker_forget_new(r, t, first, last);
 	err = us_wp_runs(r, first, last, false);
 	return err ? err : ww_region_mprotect(r, first, last, prot);
 }
@@ -527,12 +475,10 @@ static int us_decommit(struct ww_region *r, size_t first, size_t last)
 		return -EINVAL;
 	/* DONTNEED drops the ptes with their uffd-wp state (anonymous memory);
 	 * commit write-protects the pages again */
-	err = ww_region_drop(r, first, last);
-	if (!err)
-		err = ww_region_mprotect(r, first, last, PROT_NONE);
+	err = ww_region_decommit(r, first, last);
 	if (err)
 		return err;
-	ww_tracker_clear(t, first, last);
+	ww_bits_clear(t->dirty, first, last);
 	return 0;
 }
 
@@ -571,23 +517,31 @@ static int us_reset(struct ww_region *r, size_t first, size_t last)
 	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
 }
 
+struct us_mark_all {
+	struct ww_tracker *t;
+	size_t fresh;
+};
+
+static int us_mark_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	struct us_mark_all *m = arg;
+
+	m->fresh += ww_bits_set(m->t->dirty, a, b);
+	return 0;
+}
+
 /* Fork child: see us_fork_child(). */
 static void us_child_region(struct ww_region *r, void *arg)
 {
 	bool *failed = arg;
-	struct ww_tracker *t = ww_tracker_of(r);
-	size_t a, b, fresh = 0;
+	struct us_mark_all m = { .t = ww_tracker_of(r) };
 
-	if (r->ops != &ww_backend_uffd_sync || !t)
+	if (r->ops != &ww_backend_uffd_sync || !m.t)
 		return;
 	/* the child's ptes lost their uffd-wp bits: every committed page may
 	 * be written unseen until its next reset, so report them all */
-	for (a = ww_bits_find_set(r->committed, 0, r->npages); a < r->npages;
-	     a = ww_bits_find_set(r->committed, b, r->npages)) {
-		b = ww_bits_find_clear(r->committed, a, r->npages);
-		fresh += ww_tracker_mark(t, a, b);
-	}
-	WW_STAT_ADD(overreported_pages, fresh);
+	ww_region_for_each_run(r, 0, r->npages, true, us_mark_run, &m);
+	WW_STAT_ADD(overreported_pages, m.fresh);
 	if (us_fd >= 0 && us_register(us_fd, r->base, r->size) < 0)
 		*failed = true;
 }
@@ -631,7 +585,7 @@ const struct ww_backend_ops ww_backend_uffd_sync = {
 	.unavailable = us_unavailable,
 	.attach = us_attach,
 	.detach = us_detach,
-	.release = us_release,
+	.release = ww_tracker_release,
 	.commit = us_commit,
 	.decommit = us_decommit,
 	.protect = ww_region_mprotect,	/* keeps the uffd-wp bit */

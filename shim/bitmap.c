@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Page bitmaps and lazily backed arrays. */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "sys.h"
 
 /*
  * Up to this size an array comes from the heap: a mapping of its own would
@@ -62,43 +67,51 @@ void ww_lazy_prefault(void *p, size_t bytes, size_t off, size_t len)
 			 (unsigned long)a, (unsigned long)(b - a), strerror(errno));
 }
 
-static inline uint64_t mask_from(size_t bit) { return ~(uint64_t)0 << (bit % 64); }
-static inline uint64_t mask_below(size_t bit) { return bit % 64 ? ~(uint64_t)0 >> (64 - bit % 64) : ~(uint64_t)0; }
-
-/* Apply op to the words covering [first, last) with edge masks. */
-#define FOR_EACH_MASKED_WORD(first, last, w, mask, body)				\
-	for (size_t w = (first) / 64; w <= ((last) - 1) / 64; w++) {			\
-		uint64_t mask = ~(uint64_t)0;						\
-		if (w == (first) / 64) mask &= mask_from(first);			\
-		if (w == ((last) - 1) / 64) mask &= mask_below(last);			\
-		body;									\
-	}
-
-void ww_bits_set(ww_word *map, size_t first, size_t last)
+/* Bits of word w that fall in [first, last). */
+static uint64_t word_mask(size_t w, size_t first, size_t last)
 {
-	if (first >= last)
-		return;
-	FOR_EACH_MASKED_WORD(first, last, w, mask, atomic_fetch_or(&map[w], mask))
+	size_t lo = w * WW_WORD_BITS, hi = lo + WW_WORD_BITS;
+	uint64_t m = ~(uint64_t)0;
+
+	if (first > lo)
+		m &= ~(uint64_t)0 << (first - lo);
+	if (last < hi)
+		m &= ~(~(uint64_t)0 << (last - lo));
+	return m;
+}
+
+/* w over the words that hold bits of [first, last), in order. */
+#define for_each_word(w, first, last) \
+	for (size_t w = (first) / WW_WORD_BITS; (first) < (last) && w * WW_WORD_BITS < (last); w++)
+
+size_t ww_bits_set(ww_word *map, size_t first, size_t last)
+{
+	size_t fresh = 0;
+
+	for_each_word(w, first, last) {
+		uint64_t m = word_mask(w, first, last);
+		uint64_t old = atomic_fetch_or(&map[w], m);
+
+		fresh += (size_t)__builtin_popcountll(m & ~old);
+	}
+	return fresh;
 }
 
 void ww_bits_clear(ww_word *map, size_t first, size_t last)
 {
-	if (first >= last)
-		return;
-	FOR_EACH_MASKED_WORD(first, last, w, mask, atomic_fetch_and(&map[w], ~mask))
+	for_each_word(w, first, last)
+		atomic_fetch_and(&map[w], ~word_mask(w, first, last));
 }
 
 static size_t find_bit(ww_word *map, size_t first, size_t last, uint64_t invert)
 {
-	if (first >= last)
-		return last;
-	FOR_EACH_MASKED_WORD(first, last, w, mask, {
-		uint64_t v = (atomic_load_explicit(&map[w], memory_order_relaxed) ^ invert) & mask;
-		if (v) {
-			size_t bit = w * 64 + (size_t)__builtin_ctzll(v);
-			return bit < last ? bit : last;
-		}
-	})
+	for_each_word(w, first, last) {
+		uint64_t v = atomic_load_explicit(&map[w], memory_order_relaxed) ^ invert;
+
+		v &= word_mask(w, first, last);
+		if (v)
+			return w * WW_WORD_BITS + (size_t)__builtin_ctzll(v);
+	}
 	return last;
 }
 
@@ -110,4 +123,65 @@ size_t ww_bits_find_set(ww_word *map, size_t first, size_t last)
 size_t ww_bits_find_clear(ww_word *map, size_t first, size_t last)
 {
 	return find_bit(map, first, last, ~(uint64_t)0);
+}
+
+size_t ww_bits_find_last_set(ww_word *map, size_t first, size_t last)
+{
+	size_t w;
+
+	if (first >= last)
+		return SIZE_MAX;
+	for (w = (last - 1) / WW_WORD_BITS;; w--) {
+		uint64_t v = atomic_load_explicit(&map[w], memory_order_relaxed);
+
+		v &= word_mask(w, first, last);
+		if (v)
+			return w * WW_WORD_BITS + 63 - (size_t)__builtin_clzll(v);
+		if (w * WW_WORD_BITS <= first)
+			return SIZE_MAX;
+	}
+}
+
+/* The lowest n set bits of v (all of them if it has fewer). */
+static uint64_t lowest_bits(uint64_t v, size_t n)
+{
+	uint64_t r = 0;
+
+	if ((size_t)__builtin_popcountll(v) <= n)
+		return v;
+	while (n--) {
+		uint64_t low = v & -v;
+
+		r |= low;
+		v ^= low;
+	}
+	return r;
+}
+
+size_t ww_bits_take(ww_word *map, size_t first, size_t last, bool clear, size_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for_each_word(w, first, last) {
+		uint64_t mask = word_mask(w, first, last);
+		uint64_t old = atomic_load(&map[w]);
+		uint64_t take;
+
+		if (n >= cap)
+			break;
+		/* CAS, not fetch_and: with a capacity only the lowest bits may go,
+		 * and a concurrent taker may have claimed some of them. */
+		for (;;) {
+			take = lowest_bits(old & mask, cap - n);
+			if (!take || !clear)
+				break;
+			if (atomic_compare_exchange_weak(&map[w], &old, old & ~take))
+				break;
+		}
+		while (take) {
+			out[n++] = w * WW_WORD_BITS + (size_t)__builtin_ctzll(take);
+			take &= take - 1;
+		}
+	}
+	return n;
 }

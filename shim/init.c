@@ -9,6 +9,8 @@
  *
  * fork: see atfork_prepare() and process.c.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "region.h"
+#include "stats.h"
 #include "struct_out.h"
+#include "writewatch.h"
 
 size_t ww_page_size;
 unsigned ww_page_shift;
@@ -25,7 +33,8 @@ struct ww_stats_atomic ww_stats;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
-static enum ww_backend chosen = WW_BACKEND_AUTO;	/* AUTO: not decided yet */
+static bool decided;		/* chosen and chosen_reason are set */
+static enum ww_backend chosen;
 static char chosen_reason[256];
 
 static const char *const backend_names[WW_BACKEND_COUNT] = {
@@ -37,6 +46,8 @@ static const char *const backend_names[WW_BACKEND_COUNT] = {
 
 const char *ww_backend_name(enum ww_backend backend)
 {
+	if (backend == WW_BACKEND_NONE)
+		return "none";
 	if ((unsigned)backend >= WW_BACKEND_COUNT)
 		return "unknown";
 	return backend_names[backend];
@@ -107,12 +118,15 @@ void ww_init(void)
 	ww_process_check();
 }
 
-static enum ww_backend backend_from_name(const char *name)
+/* The backend (or auto) called name; false for an unknown name. */
+static bool backend_from_name(const char *name, enum ww_backend *b)
 {
-	for (int b = 0; b < WW_BACKEND_COUNT; b++)
-		if (!strcmp(name, backend_names[b]))
-			return (enum ww_backend)b;
-	return WW_BACKEND_COUNT;
+	for (int i = 0; i < WW_BACKEND_COUNT; i++)
+		if (!strcmp(name, backend_names[i])) {
+			*b = (enum ww_backend)i;
+			return true;
+		}
+	return false;
 }
 
 /* Resolve a request to a usable backend, recording why.  choice_lock held. */
@@ -120,6 +134,7 @@ static void choose(enum ww_backend wanted, const char *origin)
 {
 	const char *why_not;
 
+	decided = true;
 	if (wanted == WW_BACKEND_AUTO) {
 		why_not = ww_backend_uffd.unavailable();
 		if (!why_not) {
@@ -153,13 +168,12 @@ enum ww_backend ww_current_backend(void)
 
 	ww_init();
 	pthread_mutex_lock(&choice_lock);
-	if (chosen == WW_BACKEND_AUTO) {
+	if (!decided) {
 		const char *env = getenv("WRITEWATCH_BACKEND");
 		enum ww_backend wanted = WW_BACKEND_AUTO;
 
 		if (env && *env) {
-			wanted = backend_from_name(env);
-			if (wanted == WW_BACKEND_COUNT) {
+			if (!backend_from_name(env, &wanted)) {
 				WW_WARN("WRITEWATCH_BACKEND=%s is not one of auto, uffd, mprotect, uffd-sync: using auto", env);
 				wanted = WW_BACKEND_AUTO;
 			}
@@ -191,6 +205,7 @@ int ww_set_backend(enum ww_backend backend)
 		return -EOPNOTSUPP;	/* explicit request: no silent fallback */
 	}
 	chosen = backend;
+	decided = true;
 	snprintf(chosen_reason, sizeof(chosen_reason), "requested by ww_set_backend");
 	pthread_mutex_unlock(&choice_lock);
 	return 0;

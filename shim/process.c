@@ -18,13 +18,20 @@
  * re-armed; so a child in a new PID namespace whose pid equals the parent's
  * (both PID 1 of their namespaces) is not told apart there.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "region.h"
+#include "sys.h"
 
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18

@@ -9,6 +9,8 @@
  * (ww_signal_sync).  Two reader counters and an epoch flip (the idea of the
  * kernel's SRCU), so a steady stream of faults cannot starve a writer.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -16,7 +18,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
+#include "sys.h"
 
 struct snapshot {
 	size_t count;
@@ -339,8 +346,8 @@ int ww_region_mprotect(struct ww_region *r, size_t first, size_t last, int prot)
 	if (ww_sys_mprotect(ww_page_ptr(r, first), ww_pages_len(last - first), prot) < 0) {
 		int err = errno;
 
-		WW_WARN("mprotect(%p, %#zx, %d): %s", ww_page_ptr(r, first),
-			ww_pages_len(last - first), prot, strerror(err));
+		WW_DEBUG("mprotect(%p, %#zx, %d): %s", ww_page_ptr(r, first),
+			 ww_pages_len(last - first), prot, strerror(err));
 		return -err;
 	}
 	return 0;
@@ -351,9 +358,46 @@ int ww_region_drop(struct ww_region *r, size_t first, size_t last)
 	if (ww_sys_madvise(ww_page_ptr(r, first), ww_pages_len(last - first), MADV_DONTNEED) < 0) {
 		int err = errno;
 
-		WW_WARN("MADV_DONTNEED %p+%#zx: %s", ww_page_ptr(r, first),
-			ww_pages_len(last - first), strerror(err));
+		WW_DEBUG("MADV_DONTNEED %p+%#zx: %s", ww_page_ptr(r, first),
+			 ww_pages_len(last - first), strerror(err));
 		return -err;
 	}
 	return 0;
+}
+
+int ww_region_decommit(struct ww_region *r, size_t first, size_t last)
+{
+	int ret = ww_region_drop(r, first, last);
+
+	return ret ? ret : ww_region_mprotect(r, first, last, PROT_NONE);
+}
+
+int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last, bool committed,
+			   ww_run_fn fn, void *arg)
+{
+	size_t (*find_start)(ww_word *, size_t, size_t) = committed ? ww_bits_find_set : ww_bits_find_clear;
+	size_t (*find_end)(ww_word *, size_t, size_t) = committed ? ww_bits_find_clear : ww_bits_find_set;
+
+	for (size_t a = find_start(r->committed, first, last); a < last;) {
+		size_t b = find_end(r->committed, a, last);
+		int ret = fn(r, a, b, arg);
+
+		if (ret)
+			return ret;
+		a = find_start(r->committed, b, last);
+	}
+	return 0;
+}
+
+void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
+{
+	int p = ww_region_prot(r, i);
+	size_t a = i, b = i + 1;
+
+	while (a > 0 && ww_page_committed(r, a - 1) && ww_region_prot(r, a - 1) == p)
+		a--;
+	while (b < r->npages && ww_page_committed(r, b) && ww_region_prot(r, b) == p)
+		b++;
+	*lo = a;
+	*hi = b;
 }

@@ -17,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "init.h"
+#include "log.h"
+#include "sys.h"
+#include "thp.h"
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
 

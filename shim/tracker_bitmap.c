@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Dirty-bitmap engine of the mprotect and uffd-sync backends (see the header). */
+/* Dirty-page tracking of the mprotect and uffd-sync backends (see the header). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bitmap.h"
+#include "init.h"
+#include "log.h"
+#include "region.h"
+#include "stats.h"
 #include "tracker_bitmap.h"
 
 /* Clean pages between two taken pages that a re-arm span may cover.  Re-arming
@@ -39,137 +43,23 @@ void ww_tracker_free(struct ww_tracker *t)
 	free(t);
 }
 
-/* Bits of word w that fall in [first, last). */
-static uint64_t word_mask(size_t w, size_t first, size_t last)
+void ww_tracker_release(struct ww_region *r)
 {
-	size_t lo = w * WW_WORD_BITS, hi = lo + WW_WORD_BITS;
-	uint64_t m = ~(uint64_t)0;
+	struct ww_tracker *t = ww_tracker_of(r);
 
-	if (first > lo)
-		m &= ~(uint64_t)0 << (first - lo);
-	if (last < hi)
-		m &= ~(~(uint64_t)0 << (last - lo));
-	return m;
+	ww_tracker_publish(r, NULL);
+	ww_tracker_free(t);
 }
 
-size_t ww_tracker_mark(struct ww_tracker *t, size_t first, size_t last)
+static int forget_run(struct ww_region *r, size_t a, size_t b, void *t)
 {
-	size_t w, fresh = 0;
-
-	for (w = first / WW_WORD_BITS; first < last && w * WW_WORD_BITS < last; w++) {
-		uint64_t m = word_mask(w, first, last);
-		uint64_t old = atomic_fetch_or(&t->dirty[w], m);
-
-		fresh += (size_t)__builtin_popcountll(m & ~old);
-	}
-	return fresh;
+	ww_bits_clear(((struct ww_tracker *)t)->dirty, a, b);
+	return 0;
 }
 
-void ww_tracker_clear(struct ww_tracker *t, size_t first, size_t last)
+void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t, size_t first, size_t last)
 {
-	size_t w;
-
-	for (w = first / WW_WORD_BITS; first < last && w * WW_WORD_BITS < last; w++)
-		atomic_fetch_and(&t->dirty[w], ~word_mask(w, first, last));
-}
-
-size_t ww_tracker_prev_set(struct ww_tracker *t, size_t lo, size_t hi)
-{
-	size_t w;
-
-	if (lo >= hi)
-		return SIZE_MAX;
-	for (w = (hi - 1) / WW_WORD_BITS;; w--) {
-		uint64_t v = atomic_load_explicit(&t->dirty[w], memory_order_relaxed);
-
-		v &= word_mask(w, lo, hi);
-		if (v)
-			return w * WW_WORD_BITS + 63 - (size_t)__builtin_clzll(v);
-		if (w * WW_WORD_BITS <= lo)
-			return SIZE_MAX;
-	}
-}
-
-size_t ww_tracker_next_set(struct ww_tracker *t, size_t lo, size_t hi)
-{
-	size_t w;
-
-	for (w = lo / WW_WORD_BITS; lo < hi && w * WW_WORD_BITS < hi; w++) {
-		uint64_t v = atomic_load_explicit(&t->dirty[w], memory_order_relaxed);
-
-		v &= word_mask(w, lo, hi);
-		if (v)
-			return w * WW_WORD_BITS + (size_t)__builtin_ctzll(v);
-	}
-	return hi;
-}
-
-/* The lowest n set bits of v (all of them if it has fewer). */
-static uint64_t lowest_bits(uint64_t v, size_t n)
-{
-	uint64_t r = 0;
-
-	if ((size_t)__builtin_popcountll(v) <= n)
-		return v;
-	while (n--) {
-		uint64_t low = v & -v;
-
-		r |= low;
-		v ^= low;
-	}
-	return r;
-}
-
-size_t ww_tracker_take(struct ww_tracker *t, size_t first, size_t last,
-		       bool clear, size_t *out, size_t cap)
-{
-	size_t w, n = 0;
-
-	if (last > t->npages)
-		last = t->npages;
-	for (w = first / WW_WORD_BITS; n < cap && first < last && w * WW_WORD_BITS < last; w++) {
-		uint64_t mask = word_mask(w, first, last);
-		uint64_t old = atomic_load(&t->dirty[w]);
-		uint64_t take;
-
-		/* CAS, not fetch_and: with a capacity only the lowest bits may go,
-		 * and a concurrent taker may have claimed some of them. */
-		for (;;) {
-			take = lowest_bits(old & mask, cap - n);
-			if (!take || !clear)
-				break;
-			if (atomic_compare_exchange_weak(&t->dirty[w], &old, old & ~take))
-				break;
-		}
-		while (take) {
-			out[n++] = w * WW_WORD_BITS + (size_t)__builtin_ctzll(take);
-			take &= take - 1;
-		}
-	}
-	return n;
-}
-
-static bool page_committed(const struct ww_region *r, size_t i)
-{
-	return ww_bit_test(r->committed, i);
-}
-
-static uint8_t page_prot(const struct ww_region *r, size_t i)
-{
-	return ww_region_prot(r, i);
-}
-
-void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi)
-{
-	uint8_t p = page_prot(r, i);
-	size_t a = i, b = i + 1;
-
-	while (a > 0 && page_committed(r, a - 1) && page_prot(r, a - 1) == p)
-		a--;
-	while (b < r->npages && page_committed(r, b) && page_prot(r, b) == p)
-		b++;
-	*lo = a;
-	*hi = b;
+	ww_region_for_each_run(r, first, last, false, forget_run, t);
 }
 
 /* May a span ending at page `end` (exclusive) grow to include page `next`? */
@@ -183,7 +73,7 @@ static bool span_can_join(const struct ww_region *r, const struct ww_rearm *ra,
 	if (!ra->same_prot)
 		return true;
 	for (i = end; i <= next; i++)
-		if (!page_committed(r, i) || page_prot(r, i) != page_prot(r, start))
+		if (!ww_page_committed(r, i) || ww_region_prot(r, i) != ww_region_prot(r, start))
 			return false;
 	return true;
 }
@@ -227,7 +117,7 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 
 		for (b = a + 1; b < n && span_can_join(r, ra, start, end, idx[b]); b++)
 			end = idx[b] + 1;
-		if (ra->same_prot && !page_committed(r, start)) {
+		if (ra->same_prot && !ww_page_committed(r, start)) {
 			a = b;	/* decommitted meanwhile: nothing to protect */
 			continue;
 		}
@@ -238,8 +128,8 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 				/* not returned: nothing may be lost */
 				mark_pages(t, idx + a, n - a);
 				*returned = a;
-				WW_WARN("%s: re-protect of pages [%zu, %zu) failed: %s", ra->name,
-					start, end, strerror(e));
+				WW_DEBUG("%s: re-protect of pages [%zu, %zu) failed: %s", ra->name,
+					 start, end, strerror(e));
 				return -e;
 			}
 			mark_pages(t, idx + a, b - a);
@@ -255,6 +145,12 @@ static int rearm_taken(struct ww_region *r, struct ww_tracker *t, const struct w
 
 #define WW_TAKE_CHUNK 256
 
+static size_t take(struct ww_tracker *t, size_t first, size_t last, bool clear,
+		   size_t *out, size_t cap)
+{
+	return ww_bits_take(t->dirty, first, last < t->npages ? last : t->npages, clear, out, cap);
+}
+
 int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
 		   size_t first, size_t last, bool reset, void **pages, size_t *count)
 {
@@ -265,7 +161,7 @@ int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_re
 	 * after the previous one. */
 	while (total < cap && first < last) {
 		size_t want = cap - total < WW_TAKE_CHUNK ? cap - total : WW_TAKE_CHUNK;
-		size_t n = ww_tracker_take(t, first, last, reset, buf, want), ok = n, k;
+		size_t n = take(t, first, last, reset, buf, want), ok = n, k;
 
 		if (!n)
 			break;
@@ -288,7 +184,7 @@ int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t, const struct ww_
 	int err;
 
 	while (first < last) {
-		n = ww_tracker_take(t, first, last, true, buf, WW_TAKE_CHUNK);
+		n = take(t, first, last, true, buf, WW_TAKE_CHUNK);
 		if (!n)
 			break;
 		err = rearm_taken(r, t, ra, buf, n, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Dirty-bitmap engine shared by the backends that track writes themselves
- * (mprotect, uffd-sync): one bit per page, set by the fault path, taken
- * (test-and-clear) by get/reset.
+ * Dirty-page tracking shared by the backends that track writes themselves
+ * (mprotect, uffd-sync): a bitmap (bitmap.h) with one bit per page, set by
+ * the fault path, taken (test-and-clear) by get/reset, and the re-arming of
+ * the pages taken.
  *
  * The lossless protocol both backends follow:
  *   fault:  make the page writable  THEN  set its bit
@@ -17,7 +18,12 @@
 #ifndef WW_TRACKER_BITMAP_H
 #define WW_TRACKER_BITMAP_H
 
-#include "internal.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bitmap.h"
+#include "hidden.h"
+#include "region.h"
 
 struct ww_tracker {
 	ww_word *dirty;		/* bit per page, lazily backed */
@@ -39,38 +45,19 @@ static inline void ww_tracker_publish(struct ww_region *r, struct ww_tracker *t)
 	__atomic_store_n((struct ww_tracker **)&r->backend_data, t, __ATOMIC_RELEASE);
 }
 
-static inline bool ww_tracker_test(struct ww_tracker *t, size_t page)
-{
-	return ww_bit_test(t->dirty, page);
-}
+/* ops->release of both backends: unpublish and free r's tracker (r is out
+ * of the table, no handler can see it). */
+WW_HIDDEN void ww_tracker_release(struct ww_region *r);
 
-/* Set bits [first, last); returns how many were clear.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_mark(struct ww_tracker *t, size_t first, size_t last);
-/* Clear bits [first, last). */
-WW_HIDDEN void ww_tracker_clear(struct ww_tracker *t, size_t first, size_t last);
-/* Last set bit in [lo, hi), or SIZE_MAX.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_prev_set(struct ww_tracker *t, size_t lo, size_t hi);
-/* First set bit in [lo, hi), or hi.  Async-signal-safe. */
-WW_HIDDEN size_t ww_tracker_next_set(struct ww_tracker *t, size_t lo, size_t hi);
-
-/*
- * Store in out[] the lowest set bits of [first, last), at most cap, in
- * ascending order; with clear, atomically clear exactly the bits stored.
- * Returns how many were stored.
- */
-WW_HIDDEN size_t ww_tracker_take(struct ww_tracker *t, size_t first, size_t last,
-				 bool clear, size_t *out, size_t cap);
-
-/*
- * Run of committed pages around page i that share r->prot[i]: [*lo, *hi).
- * i must be committed.  Async-signal-safe (plain loads only).
- */
-WW_HIDDEN void ww_region_prot_run(const struct ww_region *r, size_t i, size_t *lo, size_t *hi);
+/* ops->commit, before r->committed is updated: the pages of [first, last)
+ * not committed yet start clean. */
+WW_HIDDEN void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t,
+				     size_t first, size_t last);
 
 /*
  * How a backend write-protects ("re-arms") pages [first, last) again after
  * their bits were cleared.  With same_prot, spans handed to rearm are
- * committed pages that all have r->prot[first]; else spans may cover any
+ * committed pages that all have the protection of page first; else spans may cover any
  * pages (uffd write-protect does not care about protections).
  */
 struct ww_rearm {
@@ -93,10 +80,5 @@ WW_HIDDEN int ww_tracker_get(struct ww_region *r, struct ww_tracker *t,
 			     bool reset, void **pages, size_t *count);
 WW_HIDDEN int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t,
 			       const struct ww_rearm *ra, size_t first, size_t last);
-
-/* uffd-sync: whether its userfaultfd also resolves faults taken inside the
- * kernel (read(2) into a clean page).  False for a UFFD_USER_MODE_ONLY fd:
- * such writes fail with EFAULT, like the mprotect backend. */
-WW_HIDDEN bool ww_uffd_sync_handles_kernel_faults(void);
 
 #endif /* WW_TRACKER_BITMAP_H */

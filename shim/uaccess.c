@@ -16,11 +16,18 @@
  * read as not writable, as they do for read(2): the kernel's own access
  * does not go through the library's fault handling there.
  */
+#include "config.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
 
-#include "internal.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "sys.h"
+#include "uaccess.h"
 
 #define IOV_BATCH 512
 

@@ -8,15 +8,20 @@
  * PROCMAP_QUERY (Linux 6.11) answers one VMA per ioctl; older kernels get
  * /proc/self/maps parsed (the whole file: slower, same answers).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
+#include "sys.h"
+#include "vma.h"
 #include "ww-compat.h"
 
 static void clip(struct ww_vma *v, uintptr_t start, uintptr_t end)
@@ -154,7 +159,7 @@ int ww_vma_walk(uintptr_t start, uintptr_t end, ww_vma_fn fn, void *arg)
 
 	if (fd < 0) {
 		ret = -errno;
-		WW_WARN("cannot open /proc/self/maps: %s", strerror(-ret));
+		WW_DEBUG("cannot open /proc/self/maps: %s", strerror(-ret));
 		return ret;
 	}
 	ret = walk_query(fd, start, end, fn, arg);

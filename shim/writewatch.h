@@ -23,14 +23,17 @@ extern "C" {
 #endif
 
 enum ww_backend {
-	WW_BACKEND_AUTO = 0,	/* best the running kernel supports */
+	WW_BACKEND_NONE = -1,	/* not a backend: a region that is not watched
+				 * (ww_region_info of a WW_ALLOC_NO_WATCH allocation) */
+	WW_BACKEND_AUTO = 0,	/* ww_set_backend: the best the running kernel supports */
 	WW_BACKEND_UFFD,	/* userfaultfd async write-protect + PAGEMAP_SCAN */
 	WW_BACKEND_MPROTECT,	/* mprotect + SIGSEGV handler + dirty bitmap */
 	WW_BACKEND_UFFD_SYNC,	/* synchronous uffd-wp + handler thread (comparison) */
-	WW_BACKEND_COUNT
+	WW_BACKEND_COUNT	/* how many values from AUTO on; not a backend */
 };
 
-/* Name used in logs, WRITEWATCH_BACKEND and reports ("uffd", "mprotect", ...). */
+/* Name used in logs, WRITEWATCH_BACKEND and reports ("uffd", "mprotect", ...;
+ * "none" for WW_BACKEND_NONE). */
 const char *ww_backend_name(enum ww_backend backend);
 
 /*
@@ -211,7 +214,7 @@ int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 int ww_reset(void *addr, size_t size);
 
 /* Region containing addr: base, size and backend (any pointer may be NULL;
- * WW_BACKEND_AUTO for a WW_ALLOC_NO_WATCH allocation, which is not watched).
+ * WW_BACKEND_NONE for a WW_ALLOC_NO_WATCH allocation, which is not watched).
  * Returns 0 or -ENOENT. */
 int ww_region_info(const void *addr, void **base, size_t *size, enum ww_backend *backend);
 

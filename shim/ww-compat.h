@@ -3,7 +3,7 @@
  * Kernel uapi definitions the build system's headers may lack.  configure
  * checks linux/fs.h and linux/userfaultfd.h (config.h HAVE_DECL_* / HAVE_*);
  * only what is missing is defined here, with the values of the kernel's uapi.
- * Whether the RUNNING kernel supports them is probed at run time (probe.c).
+ * Whether the RUNNING kernel supports them is probed at run time (kerndat.c).
  */
 #ifndef WW_COMPAT_H
 #define WW_COMPAT_H

@@ -4,6 +4,8 @@
  * and why.  With --demo, also a short run: watch a region, write some pages,
  * get-and-reset them on every available backend.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 /*
  * Forcing interleavings on the mprotect fault path: a fault handler running
  * in a thread marked with stall_me() stops at an armed stall point
- * (ww_test_hook, shim/internal.h) until the test releases it.  Each armed
+ * (ww_test_hook, shim/region.h) until the test releases it.  Each armed
  * point stops one handler once; a handler never released (a failed test
  * that must not let it go on) stays stopped.  Also: a write probe that survives a
  * genuine fault in any thread, and the protection of a page as the kernel

@@ -208,7 +208,7 @@ static void unwatched_region(void)
 	EXPECT_ERR(ww_get(u, 4 * P, WW_GET_RESET, pages, &count), -EINVAL);
 	EXPECT_ERR(ww_reset(u, 4 * P), -EINVAL);
 	assert_int_equal(ww_region_info(u, NULL, NULL, &backend), 0);
-	assert_int_equal(backend, WW_BACKEND_AUTO);
+	assert_int_equal(backend, WW_BACKEND_NONE);
 	/* It is otherwise a normal allocation. */
 	assert_int_equal(ww_protect(u, 4 * P, PROT_READ, NULL), 0);
 	assert_int_equal(ww_decommit(u, 4 * P), 0);

@@ -28,7 +28,7 @@
 
 #include "common.h"
 #include "stall.h"
-#include "tracker_bitmap.h"
+#include "backend.h"	/* ww_uffd_sync_handles_kernel_faults */
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ALTSTACK_PAGES 16

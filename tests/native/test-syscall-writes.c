@@ -22,7 +22,6 @@
 
 #include "common.h"
 #include "internal.h"
-#include "tracker_bitmap.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 

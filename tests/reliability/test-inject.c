@@ -213,6 +213,7 @@ static void scan_error(int err, unsigned flags)
 	size_t count = 16;
 	void *base;
 	char *log;
+	int log_level;
 
 	if (t_backend != WW_BACKEND_UFFD)
 		T_SKIP("PAGEMAP_SCAN is the uffd backend's");
@@ -221,9 +222,13 @@ static void scan_error(int err, unsigned flags)
 	t_touch(base, 9);
 	pages[0] = untouched;
 	ww_fault_inject(WW_SYS_IOCTL, PAGEMAP_SCAN, err, 1);
+	/* A failure the call returns is logged at debug level only. */
+	log_level = ww_log_level;
+	ww_set_log_level(3);
 	rel_capture_stderr_begin();
 	assert_int_equal(ww_get(base, 16 * P, flags, pages, &count), -err);
 	log = rel_capture_stderr_end();
+	ww_set_log_level(log_level);
 	ww_fault_inject_clear();
 	assert_non_null(strstr(log, "PAGEMAP_SCAN"));	/* says what failed */
 	free(log);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Runtime probing of the kernel features the backends need.  Version
- * numbers prove nothing (backports, seccomp, vm.unprivileged_userfaultfd),
- * so the probe does the real thing on a scratch page: create a userfaultfd,
- * write-protect, write, and get-and-clear it with PAGEMAP_SCAN.
+ * Runtime probing of the kernel features the backends need, into the one
+ * struct ww_kerndat (kerndat.h).  Version numbers prove nothing (backports,
+ * seccomp, vm.unprivileged_userfaultfd), so each probe does the real thing
+ * on a scratch page: create a userfaultfd, write-protect, write, and
+ * get-and-clear it with PAGEMAP_SCAN; for uffd-sync, register a page the
+ * way that backend does and write-protect it.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,66 +18,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "init.h"
+#include "kerndat.h"
 #include "struct_out.h"
+#include "sys.h"
+#include "uffd.h"
+#include "writewatch.h"
 #include "ww-compat.h"
-
-/* userfaultfd(2) with UFFD_USER_MODE_ONLY (unprivileged since 5.11; faults
- * taken inside the kernel, such as read(2) into a protected page, fail). */
-static int uffd_via_syscall(void)
-{
-	int fd = ww_sys_userfaultfd(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* /dev/userfaultfd (allowed by its file mode; handles kernel faults too). */
-static int uffd_via_dev(void)
-{
-	int dev = ww_sys_open("/dev/userfaultfd", O_RDWR | O_CLOEXEC), fd, err;
-
-	if (dev < 0)
-		return -errno;
-	fd = ww_sys_ioctl(dev, USERFAULTFD_IOC_NEW, (void *)(long)(O_CLOEXEC | O_NONBLOCK));
-	err = errno;
-	close(dev);
-	return fd < 0 ? -err : fd;
-}
-
-/*
- * A userfaultfd with the API handshake done for `features`, made through the
- * syscall or /dev/userfaultfd (prefer_dev: that one first), whichever works.
- * Returns the fd or -errno of the first way's failure (the telling one);
- * *offered (may be NULL) gets the kernel's feature set, *via_dev (may be
- * NULL) whether /dev/userfaultfd made it.
- */
-int ww_uffd_open(uint64_t features, bool prefer_dev, uint64_t *offered, int *via_dev)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int (*first)(void) = prefer_dev ? uffd_via_dev : uffd_via_syscall;
-	int (*second)(void) = prefer_dev ? uffd_via_syscall : uffd_via_dev;
-	int fd = first(), err;
-	bool dev = prefer_dev;
-
-	if (fd < 0) {
-		int fd2 = second();
-
-		if (fd2 < 0)
-			return fd;
-		fd = fd2;
-		dev = !prefer_dev;
-	}
-	if (ww_sys_ioctl(fd, UFFDIO_API, &api) < 0) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	if (offered)
-		*offered = api.features;
-	if (via_dev)
-		*via_dev = dev;
-	return fd;
-}
 
 /* Features the kernel offers: UFFDIO_API with none asked reports them all
  * (on a throwaway fd: a second UFFDIO_API on one fd fails). */
@@ -114,13 +65,12 @@ static int scan_written(int pagemap, char *page, size_t len, unsigned long flags
 static int probe_async_pipeline(void)
 {
 	size_t ps = ww_page_size;
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
 	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
 	struct page_region out;
 	int uffd, pagemap = -1, err = 0, n1, n2;
 	char *page;
 
-	uffd = ww_uffd_open(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, false, NULL, NULL);
+	uffd = ww_uffd_open(WW_UFFD_ASYNC_FEATURES, false, NULL, NULL);
 	if (uffd < 0)
 		return -uffd;
 	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -128,14 +78,13 @@ static int probe_async_pipeline(void)
 		err = errno;
 		goto out_uffd;
 	}
-	reg.range.start = wp.range.start = (uintptr_t)page;
-	reg.range.len = wp.range.len = ps;
-	if (ww_sys_ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 ||
-	    !(reg.ioctls & (1ULL << _UFFDIO_WRITEPROTECT)) ||
-	    ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
-		err = errno ? errno : EOPNOTSUPP;
+	wp.range.start = (uintptr_t)page;
+	wp.range.len = ps;
+	err = -ww_uffd_register(uffd, (uintptr_t)page, ps, WW_UFFD_ASYNC_MODE, WW_UFFD_ASYNC_IOCTLS);
+	if (!err && ww_sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0)
+		err = errno;
+	if (err)
 		goto out_map;
-	}
 	pagemap = ww_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (pagemap < 0) {
 		err = errno;
@@ -213,12 +162,45 @@ static long read_max_map_count(void)
 	return v;
 }
 
-static struct ww_probe cached;
-static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
-
-static void probe_once_fn(void)
+/*
+ * uffd-sync's pipeline on one scratch page: its userfaultfd (/dev/userfaultfd
+ * first: see backend_uffd_sync.c), its registration, a write-protect.
+ */
+static void probe_sync_pipeline(struct ww_kerndat *kd)
 {
-	struct ww_probe *p = &cached;
+	size_t ps = ww_page_size;
+	int fd = ww_uffd_open(WW_UFFD_SYNC_FEATURES, true, NULL, NULL), err;
+	void *page;
+
+	if (fd < 0) {
+		kd->sync_uffd_errno = -fd;
+		return;
+	}
+	page = ww_sys_mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		err = errno;
+	} else {
+		struct uffdio_writeprotect wp = {
+			.range = { .start = (uintptr_t)page, .len = ps },
+			.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+		};
+
+		err = -ww_uffd_register(fd, (uintptr_t)page, ps, WW_UFFD_SYNC_MODE, WW_UFFD_SYNC_IOCTLS);
+		if (!err && ww_sys_ioctl(fd, UFFDIO_WRITEPROTECT, &wp) < 0)
+			err = errno;
+		ww_sys_munmap(page, ps);
+	}
+	close(fd);
+	kd->sync_wp_errno = err;
+}
+
+static struct ww_kerndat kerndat;
+static pthread_once_t kerndat_once = PTHREAD_ONCE_INIT;
+static pthread_once_t kerndat_sync_once = PTHREAD_ONCE_INIT;
+
+static void kerndat_init(void)
+{
+	struct ww_probe *p = &kerndat.probe;
 	struct utsname u;
 
 	ww_init();
@@ -234,10 +216,31 @@ static void probe_once_fn(void)
 	p->has_soft_dirty = probe_soft_dirty();
 }
 
+const struct ww_kerndat *ww_kerndat(void)
+{
+	pthread_once(&kerndat_once, kerndat_init);
+	return &kerndat;
+}
+
+static void kerndat_sync_init(void)
+{
+	const struct ww_probe *p = &ww_kerndat()->probe;
+
+	if (!p->uffd_errno && p->has_uffd_wp && p->has_wp_unpopulated)
+		probe_sync_pipeline(&kerndat);
+}
+
+const struct ww_kerndat *ww_kerndat_uffd_sync(void)
+{
+	pthread_once(&kerndat_sync_once, kerndat_sync_init);
+	return &kerndat;
+}
+
 int ww_probe(struct ww_probe *probe, size_t size)
 {
-	pthread_once(&probe_once, probe_once_fn);
+	const struct ww_kerndat *kd = ww_kerndat();
+
 	if (!probe)
 		return 0;
-	return ww_struct_out(probe, size, &cached, sizeof(cached), WW_PROBE_SIZE_VER0);
+	return ww_struct_out(probe, size, &kd->probe, sizeof(kd->probe), WW_PROBE_SIZE_VER0);
 }
