@@ -269,5 +269,5 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--env-child"))
 		return env_child();
-	return ww_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	return ww_run(tests, sizeof(tests) / sizeof(tests[0]), t_free_tracked);
 }

@@ -329,5 +329,5 @@ static const struct ww_test tests[] = {
 int main(void)
 {
 	probe_install();	/* before the library: it chains to it */
-	return ww_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	return ww_run(tests, sizeof(tests) / sizeof(tests[0]), t_free_tracked);
 }

@@ -283,5 +283,5 @@ int main(int argc, char **argv)
 		return 93;
 	}
 	self = "/proc/self/exe";
-	return ww_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	return ww_run(tests, sizeof(tests) / sizeof(tests[0]), t_free_tracked);
 }

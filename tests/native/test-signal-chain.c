@@ -132,5 +132,5 @@ int main(void)
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
-	return ww_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	return ww_run(tests, sizeof(tests) / sizeof(tests[0]), t_free_tracked);
 }

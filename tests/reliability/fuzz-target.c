@@ -12,6 +12,8 @@
  * Built two ways: with clang -fsanitize=fuzzer (fuzz.sh), and with the
  * project's compiler + fuzz-replay.c as a corpus regression test.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,7 +25,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "internal.h"	/* ww_fault_inject */
 #include "ww-compat.h"
 

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,106 +13,13 @@
 
 #include "rel-common.h"
 
-size_t P;
-static int skipped;
-
 #define REL_TIMEOUT_SECONDS 150
 
-void rel_note_skip(const char *fmt, ...)
+int rel_run(const struct ww_test *tests, size_t n, void (*after_each)(void))
 {
-	va_list ap;
-
-	skipped++;
-	fputs("SKIP: ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-/* cmocka points SIGSEGV/SIGBUS at its own handler around every test and
- * restores them with signal(), dropping SA_SIGINFO: the mprotect backend's
- * handler is captured once and put back by each body (rel_library_handlers). */
-static struct sigaction lib_segv, lib_bus;
-static bool have_lib_handlers;
-
-static void capture_library_handlers(void)
-{
-	void *addr = NULL;
-	size_t size = P;
-
-	if (ww_set_backend(WW_BACKEND_MPROTECT) == 0 &&
-	    ww_alloc(&addr, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE) == 0)
-		ww_free(addr);
-	ww_set_backend(WW_BACKEND_AUTO);
-	sigaction(SIGSEGV, NULL, &lib_segv);
-	sigaction(SIGBUS, NULL, &lib_bus);
-	have_lib_handlers = true;
-}
-
-void rel_library_handlers(void)
-{
-	if (have_lib_handlers) {
-		sigaction(SIGSEGV, &lib_segv, NULL);
-		sigaction(SIGBUS, &lib_bus, NULL);
-	}
-}
-
-int rel_main_nolib(const char *group, const struct CMUnitTest *tests, size_t n)
-{
-	int failed;
-
-	P = (size_t)sysconf(_SC_PAGESIZE);
-	/* line-buffered so the log interleaves sanely with the library's stderr */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* a hang (a fault nobody serves) must fail the test, not the CI run */
+	/* alarms are per process: a forked child arms its own */
 	alarm(REL_TIMEOUT_SECONDS);
-	failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
-	printf("REL-SUMMARY %s tests=%zu failed=%d skipped=%d\n", group, n, failed, skipped);
-	if (failed)
-		return 1;
-	return (size_t)skipped == n ? 77 : 0;
-}
-
-int rel_main(const char *group, const struct CMUnitTest *tests, size_t n)
-{
-	P = (size_t)sysconf(_SC_PAGESIZE);
-	capture_library_handlers();
-	return rel_main_nolib(group, tests, n);
-}
-
-const char *rel_backend_missing(enum ww_backend b)
-{
-	return ww_backend_unavailable_reason(b);
-}
-
-size_t rel_get(void *addr, size_t size, unsigned flags, void **pages, size_t cap)
-{
-	size_t count = cap;
-	int ret = ww_get(addr, size, flags, pages, &count);
-
-	assert_int_equal(ret, 0);
-	return count;
-}
-
-void rel_expect(void *base, size_t npages, const size_t *idx, size_t n)
-{
-	void **pages = calloc(npages + 1, sizeof(*pages));
-	size_t got;
-
-	assert_non_null(pages);
-	got = rel_get(base, npages * P, 0, pages, npages + 1);
-	if (got != n) {
-		fprintf(stderr, "expected %zu written pages, got %zu:", n, got);
-		for (size_t i = 0; i < got; i++)
-			fprintf(stderr, " %zu", (size_t)((char *)pages[i] - (char *)base) / P);
-		fputc('\n', stderr);
-	}
-	assert_int_equal(got, n);
-	for (size_t i = 0; i < n; i++)
-		assert_ptr_equal(pages[i], (char *)base + idx[i] * P);
-	free(pages);
+	return ww_run(tests, n, after_each);
 }
 
 int rel_uffd_fds(int *fds, int max)
@@ -172,10 +81,6 @@ int rel_fork_run(int (*fn)(void *arg), void *arg)
 		;
 	return status;
 }
-
-const enum ww_backend rel_backends[3] = {
-	WW_BACKEND_UFFD, WW_BACKEND_MPROTECT, WW_BACKEND_UFFD_SYNC,
-};
 
 /* stderr capture: a temporary file swapped in for fd 2. */
 static int saved_stderr = -1;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Interposers of ioctl() and mprotect() for the reliability tests (see the header). */
+#include "config.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>

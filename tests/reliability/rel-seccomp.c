@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A hand-written BPF filter: no libseccomp needed for two rules. */
+#include "config.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <linux/audit.h>
@@ -8,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-seccomp.h"
 

@@ -4,6 +4,8 @@
  * container (rel-seccomp.h).  Checks first that the denial is real.
  * Exit 77 when seccomp filters cannot be installed here.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

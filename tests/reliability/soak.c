@@ -23,6 +23,8 @@
  * described in backend_uffd_sync.c's header (a store recorded one get late,
  * about once per 10 minutes under CPU contention).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -7,12 +7,13 @@
  * (ww_backend_reason / ww_backend_unavailable_reason), that the fallback is
  * counted (ww_get_stats) and logged, and that the chosen backend works.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"
@@ -25,8 +26,8 @@ static int region_works(void)
 
 	CHILD_CHECK(ww_alloc(&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE) == 0);
 	CHILD_CHECK(ww_get(base, size, 0, pages, &count) == 0 && count == 0);
-	rel_touch(base, 2);
-	rel_touch(base, 7);
+	t_touch(base, 2);
+	t_touch(base, 7);
 	count = 8;
 	CHILD_CHECK(ww_get(base, size, WW_GET_RESET, pages, &count) == 0);
 	CHILD_CHECK(count == 2 && pages[0] == (char *)base + 2 * P && pages[1] == (char *)base + 7 * P);
@@ -83,7 +84,7 @@ static int child_uffd_denied(void *arg)
 	return expect_mprotect_fallback(strerror(EPERM), log);
 }
 
-static void uffd_denied(void **state)
+static void uffd_denied(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_uffd_denied, NULL));
 }
@@ -110,7 +111,7 @@ static int child_uffd_syscall_denied_dev_ok(void *arg)
 	return region_works();
 }
 
-static void uffd_syscall_denied_dev_ok(void **state)
+static void uffd_syscall_denied_dev_ok(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_uffd_syscall_denied_dev_ok, NULL));
 }
@@ -130,7 +131,7 @@ static int child_pagemap_scan_enotty(void *arg)
 	return expect_mprotect_fallback(strerror(ENOTTY), log);
 }
 
-static void pagemap_scan_enotty(void **state)
+static void pagemap_scan_enotty(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_pagemap_scan_enotty, NULL));
 }
@@ -145,7 +146,7 @@ static int child_uffdio_api_einval(void *arg)
 	return expect_mprotect_fallback(strerror(EINVAL), log);
 }
 
-static void uffdio_api_einval(void **state)
+static void uffdio_api_einval(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_uffdio_api_einval, NULL));
 }
@@ -163,7 +164,7 @@ static int child_env_uffd_denied(void *arg)
 	return expect_mprotect_fallback(strerror(EPERM), log);
 }
 
-static void env_uffd_denied(void **state)
+static void env_uffd_denied(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_env_uffd_denied, NULL));
 }
@@ -200,7 +201,7 @@ static int child_uffd_denied_after_probe(void *arg)
 	return region_works();
 }
 
-static void uffd_denied_after_probe(void **state)
+static void uffd_denied_after_probe(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_uffd_denied_after_probe, NULL));
 }
@@ -228,23 +229,23 @@ static int child_probe_eintr(void *arg)
 /* Regression: one EINTR from the probe's PAGEMAP_SCAN disabled the uffd
  * backend for the life of the process (the probe is cached); the probe now
  * retries on EINTR as the backend does. */
-static void probe_eintr(void **state)
+static void probe_eintr(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_probe_eintr, NULL));
 }
 
-static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(uffd_denied),
-	cmocka_unit_test(uffd_syscall_denied_dev_ok),
-	cmocka_unit_test(pagemap_scan_enotty),
-	cmocka_unit_test(uffdio_api_einval),
-	cmocka_unit_test(env_uffd_denied),
-	cmocka_unit_test(uffd_denied_after_probe),
-	cmocka_unit_test(probe_eintr),
+static const struct ww_test tests[] = {
+	WW_TEST_ONCE(uffd_denied),
+	WW_TEST_ONCE(uffd_syscall_denied_dev_ok),
+	WW_TEST_ONCE(pagemap_scan_enotty),
+	WW_TEST_ONCE(uffdio_api_einval),
+	WW_TEST_ONCE(env_uffd_denied),
+	WW_TEST_ONCE(uffd_denied_after_probe),
+	WW_TEST_ONCE(probe_eintr),
 };
 
 int main(void)
 {
 	unsetenv("WRITEWATCH_BACKEND");
-	return rel_main_nolib("inject-probe", tests, sizeof(tests) / sizeof(tests[0]));
+	return rel_run(tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }

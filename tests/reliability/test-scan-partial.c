@@ -11,21 +11,22 @@
  * PAGEMAP_SCAN that meets an unregistered VMA half way (EPERM) after it
  * write-protected the pages before it.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "config.h"
 #include "internal.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 #include "rel-interpose.h"
 
-static int teardown(void **state)
+/* After each body, also a failed one: no injection outlives its test. */
+static void teardown(void)
 {
 	rel_fail_disarm();
-	return 0;
 }
 
 /* The call that re-protects pages in each backend's get-and-reset. */
@@ -95,21 +96,20 @@ static void check_nothing_lost(const struct seen *s, const size_t *written, size
  * with capacity cap, then once more without the failure: every write must
  * have been returned by one of the two.  *first: what the first call saw.
  */
-static void late_get(void **state, const size_t *written, size_t nw, size_t cap,
+static void late_get(const size_t *written, size_t nw, size_t cap,
 		     bool split, int nth, int err, struct seen *first)
 {
 	struct ww_stats before;
 	struct seen s;
 	void *base;
 
-	REL_USE_BACKEND(state);
 	base = rel_alloc_rw(16);
 	if (split)
 		assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
 	for (size_t i = 0; i < nw; i++)
-		rel_touch(base, written[i]);
+		t_touch(base, written[i]);
 	ww_get_stats(&before, sizeof(before));
-	rel_fail_nth(reprotect_call(REL_BACKEND(state)), nth, err, REL_FAIL_AFTER);
+	rel_fail_nth(reprotect_call(t_backend), nth, err, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
 	memset(first, 0, sizeof(*first));
 	get_reset_into(first, base, 16, cap);
@@ -119,50 +119,50 @@ static void late_get(void **state, const size_t *written, size_t nw, size_t cap,
 	get_reset_into(&s, base, 16, 16);
 	check_nothing_lost(&s, written, nw, &before);
 	/* tracking goes on exactly */
-	REL_EXPECT_NONE(base, 16);
-	rel_touch(base, 3);
-	REL_EXPECT(base, 16, 3);
+	T_EXPECT_NONE(base, 16);
+	t_touch(base, 3);
+	T_EXPECT(base, 16, 3);
 	assert_int_equal(ww_free(base), 0);
 }
 
-static void late_error(void **state, int err)
+static void late_error(int err)
 {
 	static const size_t written[] = { 1, 5, 9, 14 };
 	struct seen first;
 
-	late_get(state, written, 4, 16, false, 1, err, &first);
+	late_get(written, 4, 16, false, 1, err, &first);
 }
 
-static void late_efault(void **state) { late_error(state, EFAULT); }
-static void late_enomem(void **state) { late_error(state, ENOMEM); }
-static void late_eintr(void **state) { late_error(state, EINTR); }
+static void late_efault(void) { late_error(EFAULT); }
+static void late_enomem(void) { late_error(ENOMEM); }
+static void late_eintr(void) { late_error(EINTR); }
 
 /* The capacity limits what the scan may reset: the pages it reset are the
  * ones it would have returned. */
-static void late_failure_small_capacity(void **state)
+static void late_failure_small_capacity(void)
 {
 	static const size_t written[] = { 0, 2, 6, 8, 10 };
 	struct seen first;
 
-	late_get(state, written, 5, 2, false, 1, EFAULT, &first);
+	late_get(written, 5, 2, false, 1, EFAULT, &first);
 }
 
 /* Two committed runs: the first run's scan works, the second's is made and
  * fails.  The first run's pages are returned now, the second's next time. */
-static void late_failure_second_run(void **state)
+static void late_failure_second_run(void)
 {
 	static const size_t written[] = { 1, 6 };
 	struct seen first;
 
-	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
-		REL_SKIP("one PAGEMAP_SCAN per committed run is the uffd backend's");
-	late_get(state, written, 2, 16, true, 2, EFAULT, &first);
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("one PAGEMAP_SCAN per committed run is the uffd backend's");
+	late_get(written, 2, 16, true, 2, EFAULT, &first);
 	assert_true(first.page[1]);	/* returned by the call that failed half way */
 }
 
 /* ww_reset whose call is made and then fails: the caller was told nothing
  * happened, so the writes must still be reported. */
-static void late_failure_reset(void **state)
+static void late_failure_reset(void)
 {
 	static const size_t written[] = { 2, 11 };
 	struct ww_stats before;
@@ -170,12 +170,11 @@ static void late_failure_reset(void **state)
 	void *base;
 	int ret;
 
-	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
-		REL_SKIP("a reset by one PAGEMAP_SCAN is the uffd backend's");
-	REL_USE_BACKEND(state);
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("a reset by one PAGEMAP_SCAN is the uffd backend's");
 	base = rel_alloc_rw(16);
-	rel_touch(base, 2);
-	rel_touch(base, 11);
+	t_touch(base, 2);
+	t_touch(base, 11);
 	ww_get_stats(&before, sizeof(before));
 	rel_fail_nth(PAGEMAP_SCAN, 1, EFAULT, REL_FAIL_AFTER);
 	rel_capture_stderr_begin();
@@ -200,19 +199,18 @@ static void map_over(void *base, size_t page)
 	assert_ptr_equal(p, (char *)base + page * P);
 }
 
-static void unregistered_vma_own(void **state)
+static void unregistered_vma_own(void)
 {
 	static const size_t written[] = { 1, 2 };
 	struct ww_stats before;
 	struct seen s = { 0 };
 	void *base;
 
-	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
-		REL_SKIP("PAGEMAP_SCAN is the uffd backend's");
-	REL_USE_BACKEND(state);
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("PAGEMAP_SCAN is the uffd backend's");
 	base = rel_alloc_rw(16);
-	rel_touch(base, 1);
-	rel_touch(base, 2);
+	t_touch(base, 1);
+	t_touch(base, 2);
 	map_over(base, 8);	/* behind the library's back */
 	ww_get_stats(&before, sizeof(before));
 	rel_capture_stderr_begin();
@@ -231,21 +229,20 @@ static void unregistered_vma_own(void **state)
 
 /* WW_WATCH_EXTERNAL: the library registers the replaced part again and
  * scans once more; the pages the failed scan reset must be in the result. */
-static void unregistered_vma_external(void **state)
+static void unregistered_vma_external(void)
 {
 	static const size_t written[] = { 1, 2 };
 	struct ww_stats before;
 	struct seen s = { 0 };
 	char *base;
 
-	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
-		REL_SKIP("WW_WATCH_EXTERNAL is the uffd backend's");
-	REL_USE_BACKEND(state);
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("WW_WATCH_EXTERNAL is the uffd backend's");
 	base = mmap(NULL, 16 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_ptr_not_equal(base, MAP_FAILED);
 	assert_int_equal(ww_watch(base, 16 * P, WW_WATCH_EXTERNAL, PROT_READ | PROT_WRITE), 0);
-	rel_touch(base, 1);
-	rel_touch(base, 2);
+	t_touch(base, 1);
+	t_touch(base, 2);
 	map_over(base, 8);
 	ww_get_stats(&before, sizeof(before));
 	rel_capture_stderr_begin();
@@ -257,24 +254,15 @@ static void unregistered_vma_external(void **state)
 	munmap(base, 16 * P);
 }
 
-static const struct CMUnitTest tests[] = {
-	REL_ALL_BACKENDS(late_efault),
-	REL_ALL_BACKENDS(late_enomem),
-	REL_ALL_BACKENDS(late_eintr),
-	REL_ALL_BACKENDS(late_failure_small_capacity),
-	REL_BACKEND_TEST(late_failure_second_run, 0),
-	REL_BACKEND_TEST(late_failure_reset, 0),
-	REL_BACKEND_TEST(unregistered_vma_own, 0),
-	REL_BACKEND_TEST(unregistered_vma_external, 0),
+static const struct ww_test tests[] = {
+	WW_TEST(late_efault),
+	WW_TEST(late_enomem),
+	WW_TEST(late_eintr),
+	WW_TEST(late_failure_small_capacity),
+	WW_TEST_ONLY(late_failure_second_run, B(WW_BACKEND_UFFD)),
+	WW_TEST_ONLY(late_failure_reset, B(WW_BACKEND_UFFD)),
+	WW_TEST_ONLY(unregistered_vma_own, B(WW_BACKEND_UFFD)),
+	WW_TEST_ONLY(unregistered_vma_external, B(WW_BACKEND_UFFD)),
 };
 
-int main(void)
-{
-	struct CMUnitTest t[sizeof(tests) / sizeof(tests[0])];
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		t[i] = tests[i];
-		t[i].teardown_func = teardown;
-	}
-	return rel_main("scan-partial", t, sizeof(t) / sizeof(t[0]));
-}
+REL_MAIN(tests, teardown)

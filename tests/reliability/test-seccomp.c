@@ -6,6 +6,8 @@
  * with no hint: it must pick mprotect on its own, say why, and work.
  * (test-seccomp-suite.sh runs whole test programs under the same filter.)
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 #include "rel-seccomp.h"
@@ -82,7 +83,7 @@ static int threads_lose_nothing(void)
 	count = 64;
 	CHILD_CHECK(ww_get(h.base, size, WW_GET_RESET, pages, &count) == 0);
 	for (size_t i = 0; i < 64; i++)
-		rel_touch(h.base, i);
+		t_touch(h.base, i);
 	count = 64;
 	CHILD_CHECK(ww_get(h.base, size, 0, pages, &count) == 0 && count == 64);
 	CHILD_CHECK(ww_free(h.base) == 0);
@@ -116,9 +117,9 @@ static int child_auto(void *arg)
 
 	/* and it works: the basic rules on the chosen backend */
 	CHILD_CHECK(ww_alloc(&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE) == 0);
-	rel_touch(base, 1);
-	rel_touch(base, 3);
-	rel_touch(base, 6);
+	t_touch(base, 1);
+	t_touch(base, 3);
+	t_touch(base, 6);
 	count = 1;	/* small buffer: only the lowest page, only it reset */
 	CHILD_CHECK(ww_get(base, size, WW_GET_RESET, pages, &count) == 0);
 	CHILD_CHECK(count == 1 && pages[0] == (char *)base + P);
@@ -138,7 +139,7 @@ static int child_auto(void *arg)
 	return threads_lose_nothing();
 }
 
-static void denied_picks_mprotect(void **state)
+static void denied_picks_mprotect(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_auto, NULL));
 }
@@ -161,24 +162,24 @@ static int child_env(void *arg)
 	return 0;
 }
 
-static void env_uffd(void **state)
+static void env_uffd(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_env, "uffd"));
 }
 
-static void env_uffd_sync(void **state)
+static void env_uffd_sync(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_env, "uffd-sync"));
 }
 
-static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(denied_picks_mprotect),
-	cmocka_unit_test(env_uffd),
-	cmocka_unit_test(env_uffd_sync),
+static const struct ww_test tests[] = {
+	WW_TEST_ONCE(denied_picks_mprotect),
+	WW_TEST_ONCE(env_uffd),
+	WW_TEST_ONCE(env_uffd_sync),
 };
 
 int main(void)
 {
 	unsetenv("WRITEWATCH_BACKEND");
-	return rel_main_nolib("seccomp", tests, sizeof(tests) / sizeof(tests[0]));
+	return rel_run(tests, sizeof(tests) / sizeof(tests[0]), NULL);
 }

@@ -24,6 +24,8 @@
  * no loss and no delay only; re-reports are printed, not asserted (their
  * number depends on scheduling).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -70,10 +72,10 @@ static void *straddling_store(void *arg)
 
 static size_t written_pages(void *base, size_t npages, unsigned flags, void **pages)
 {
-	return rel_get(base, npages * P, flags, pages, npages + 1);
+	return t_get(base, npages * P, flags, pages, npages + 1);
 }
 
-static void forced(void **state)
+static void forced(void)
 {
 	struct sigaction sa = { .sa_sigaction = guard_handler, .sa_flags = SA_SIGINFO }, old;
 	struct store_arg a;
@@ -82,7 +84,6 @@ static void forced(void **state)
 	pthread_t t;
 	char *span;
 
-	REL_USE_BACKEND(state);
 	/* 9 pages: the region's 8, then the guard page */
 	span = mmap(NULL, 9 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_ptr_not_equal(span, MAP_FAILED);
@@ -110,10 +111,10 @@ static void forced(void **state)
 		sem_post(&get_done);
 		pthread_join(t, NULL);
 		sigaction(SIGSEGV, &old, NULL);
-		rel_library_handlers();
+		t_library_handlers();
 		ww_free(base);
 		munmap(guard, P);
-		REL_SKIP("the CPU took the guard page's fault before the watched page's");
+		T_SKIP("the CPU took the guard page's fault before the watched page's");
 	}
 	/* returned before its store (early), and clean again */
 	assert_int_equal(n, 1);
@@ -123,7 +124,7 @@ static void forced(void **state)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(atomic_load(&handler_ran));
 	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
-	rel_library_handlers();
+	t_library_handlers();
 	/* the store landed after faulting again: the page is returned again */
 	assert_int_equal(memcmp(guard - 4, (char *)&a.value, 8), 0);
 	n = written_pages(base, 8, WW_GET_RESET, pages);
@@ -171,7 +172,7 @@ static void *versioned_writer(void *arg)
 	return NULL;
 }
 
-static void versions(void **state)
+static void versions(void)
 {
 	struct writer ws[V_WRITERS];
 	uint32_t *reports[V_PAGES];	/* per page: numbers of the gets that returned it */
@@ -180,7 +181,6 @@ static void versions(void **state)
 	size_t size = V_PAGES * P;
 	bool done;
 
-	REL_USE_BACKEND(state);
 	v_base = NULL;
 	assert_int_equal(ww_alloc((void **)&v_base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
 	for (size_t p = 0; p < V_PAGES; p++) {
@@ -205,7 +205,7 @@ static void versions(void **state)
 		for (int i = 0; i < V_WRITERS; i++)
 			done &= atomic_load(&ws[i].n) == V_WRITES_EACH;
 		k = atomic_fetch_add(&gets_started, 1) + 1;
-		n = rel_get(v_base, size, WW_GET_RESET, pages, V_PAGES + 1);
+		n = t_get(v_base, size, WW_GET_RESET, pages, V_PAGES + 1);
 		atomic_fetch_add(&gets_finished, 1);
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)((char *)pages[i] - v_base) / P;
@@ -242,7 +242,7 @@ static void versions(void **state)
 		free(ws[i].log);
 	}
 	print_message("[ versions ] %s: %zu writes, %u gets, %zu pages returned; lost %zu, delayed %zu\n",
-		      ww_backend_name(REL_BACKEND(state)), writes, atomic_load(&gets_started), total,
+		      ww_backend_name(t_backend), writes, atomic_load(&gets_started), total,
 		      lost, delayed);
 	for (size_t p = 0; p < V_PAGES; p++)
 		free(reports[p]);
@@ -255,15 +255,9 @@ static void versions(void **state)
  * "forced" on uffd and uffd-sync only: on mprotect the library's own SIGSEGV
  * handler would take the guard page's fault.  "versions" on every backend.
  */
-static const struct CMUnitTest tests[] = {
-	REL_BACKEND_TEST(forced, 0),
-	REL_BACKEND_TEST(forced, 2),
-	REL_BACKEND_TEST(versions, 0),
-	REL_BACKEND_TEST(versions, 1),
-	REL_BACKEND_TEST(versions, 2),
+static const struct ww_test tests[] = {
+	WW_TEST_ONLY(forced, B(WW_BACKEND_UFFD) | B(WW_BACKEND_UFFD_SYNC)),
+	WW_TEST(versions),
 };
 
-int main(void)
-{
-	return rel_main("write-in-flight", tests, sizeof(tests) / sizeof(tests[0]));
-}
+REL_MAIN(tests, NULL)

@@ -17,7 +17,8 @@
  * results and
  * the explanation are in docs/uffd-rereports.md.
  */
-#define _GNU_SOURCE
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

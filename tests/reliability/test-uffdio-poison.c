@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 003 (UFFDIO_SIGBUS, merged as UFFDIO_POISON in 6.6): a page poisoned
+ * UFFDIO_POISON (Linux 6.6, first proposed as UFFDIO_SIGBUS): a page poisoned
  * inside a watched region neither breaks a scan nor is misreported, and a
  * write to it still delivers SIGBUS to the program; on the mprotect backend
  * the SIGSEGV handler must not swallow it (nor loop on it).
@@ -12,6 +12,8 @@
  * Every case runs in a forked child: SIGBUS and MISSING-mode registrations
  * stay there.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -21,7 +23,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 
@@ -96,9 +97,9 @@ static int child_uffd(void *arg)
 		printf("SKIP: cannot tell the library's userfaultfd apart\n");
 		return 77;
 	}
-	rel_touch(base, 1);
-	rel_touch(base, 2);
-	rel_touch(base, 5);
+	t_touch(base, 1);
+	t_touch(base, 2);
+	t_touch(base, 5);
 	CHILD_CHECK(get(base, WW_GET_RESET, pages) == 3);
 
 	/* a clean watched page carries a marker: refused, nothing changes */
@@ -117,21 +118,21 @@ static int child_uffd(void *arg)
 	CHILD_CHECK(get(base, WW_GET_RESET, pages) == n);
 	/* scans keep working around it, and it is not reported again */
 	CHILD_CHECK(get(base, 0, pages) == 0);
-	rel_touch(base, 5);
-	rel_touch(base, 0);
+	t_touch(base, 5);
+	t_touch(base, 0);
 	CHILD_CHECK(get(base, WW_GET_RESET, pages) == 2);
 	CHILD_CHECK(pages[0] == base && pages[1] == base + 5 * P);
 
 	/* the program still gets its SIGBUS, and nothing is recorded */
 	CHILD_CHECK(write_raises_sigbus(base, 1));
 	CHILD_CHECK(get(base, 0, pages) == 0);
-	rel_touch(base, 2);
+	t_touch(base, 2);
 	CHILD_CHECK(get(base, 0, pages) == 1 && pages[0] == base + 2 * P);
 	CHILD_CHECK(ww_free(base) == 0);
 	return 0;
 }
 
-static void poison_uffd_backend(void **state)
+static void poison_uffd_backend(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_uffd, NULL));
 }
@@ -158,7 +159,7 @@ static int child_mprotect(void *arg)
 	 * MISSING registration would wait forever for a handler */
 	for (size_t i = 0; i < NPAGES; i++)
 		if (i != 3)
-			rel_touch(base, i);
+			t_touch(base, i);
 	CHILD_CHECK(get(base, WW_GET_RESET, pages) == NPAGES - 1);
 	reg.range.start = (uintptr_t)base;
 	reg.range.len = size;
@@ -168,7 +169,7 @@ static int child_mprotect(void *arg)
 	       ret ? strerror(-ret) : "poisoned");
 	CHILD_CHECK(ret == 0);
 
-	rel_touch(base, 1);
+	t_touch(base, 1);
 	CHILD_CHECK(get(base, 0, pages) == 1 && pages[0] == base + P);
 	/* the write faults as a protection fault first (clean page): the
 	 * handler must let the SIGBUS through, not swallow it or spin */
@@ -184,7 +185,7 @@ static int child_mprotect(void *arg)
 	CHILD_CHECK(n == 1 || (n == 2 && pages[1] == base + 3 * P));
 	CHILD_CHECK(get(base, WW_GET_RESET, pages) == n);
 	CHILD_CHECK(write_raises_sigbus(base, 3));	/* every time */
-	rel_touch(base, 6);
+	t_touch(base, 6);
 	n = get(base, 0, pages);
 	CHILD_CHECK(n >= 1 && pages[n - 1] == base + 6 * P);
 	CHILD_CHECK(n == 1 || (n == 2 && pages[0] == base + 3 * P));
@@ -197,17 +198,14 @@ static int child_mprotect(void *arg)
  * raises SIGBUS, so the poisoned page is reported though never written: the
  * documented over-report (writewatch(3)).  The test accepts exactly
  * that page and still requires the SIGBUS every time. */
-static void poison_mprotect_backend(void **state)
+static void poison_mprotect_backend(void)
 {
 	REL_CHILD_RESULT(rel_fork_run(child_mprotect, NULL));
 }
 
-static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(poison_uffd_backend),
-	cmocka_unit_test(poison_mprotect_backend),
+static const struct ww_test tests[] = {
+	WW_TEST_ONCE(poison_uffd_backend),
+	WW_TEST_ONCE(poison_mprotect_backend),
 };
 
-int main(void)
-{
-	return rel_main_nolib("seed003-poison", tests, sizeof(tests) / sizeof(tests[0]));
-}
+REL_MAIN(tests, NULL)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Seed 002 (UFFDIO_REMAP, merged as UFFDIO_MOVE in 6.8): pages that arrive in
+ * UFFDIO_MOVE (Linux 6.8, first proposed as UFFDIO_REMAP): pages that arrive in
  * a watched region by UFFDIO_MOVE are reported as written.
  *
  * Kernel rules that shape the test (mm/userfaultfd.c, 6.18):
@@ -19,6 +19,8 @@
  * Hence: a move can only land where the page is reported anyway, and the
  * moved page must stay reported and be tracked again after a reset.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -26,7 +28,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "config.h"
 #include "ww-compat.h"
 #include "rel-common.h"
 
@@ -59,7 +60,7 @@ static bool have_move(void)
 }
 
 /* uffd backend: the library's own uffd is the only one that can move. */
-static void move_uffd_backend(void **state)
+static void move_uffd_backend(void)
 {
 	void *pages[NPAGES];
 	char *base, *src;
@@ -68,16 +69,15 @@ static void move_uffd_backend(void **state)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 
-	if (REL_BACKEND(state) != WW_BACKEND_UFFD)
-		REL_SKIP("this case needs the uffd backend's uffd");
-	REL_USE_BACKEND(state);
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("this case needs the uffd backend's uffd");
 	if (!have_move())
-		REL_SKIP("kernel has no UFFDIO_MOVE (Linux 6.8+)");
+		T_SKIP("kernel has no UFFDIO_MOVE (Linux 6.8+)");
 	base = NULL;
 	assert_int_equal(ww_alloc((void **)&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
 	n = rel_uffd_fds(fds, 4);
 	if (n != 1)
-		REL_SKIP("cannot tell the library's userfaultfd apart (%d found)", n);
+		T_SKIP("cannot tell the library's userfaultfd apart (%d found)", n);
 	src = source_pages();
 
 	/* a second uffd cannot take over the watched range */
@@ -96,32 +96,32 @@ static void move_uffd_backend(void **state)
 	print_message("UFFDIO_MOVE into a clean watched page: %s\n", ret ? strerror(-ret) : "moved");
 	if (ret) {
 		assert_int_equal(ret, -EEXIST);
-		REL_EXPECT_NONE(base, NPAGES);
+		T_EXPECT_NONE(base, NPAGES);
 		assert_int_equal(base[2 * P], 0);
 	} else {
-		REL_EXPECT(base, NPAGES, 2);	/* arrived: must be reported */
-		assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
+		T_EXPECT(base, NPAGES, 2);	/* arrived: must be reported */
+		assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
 	}
 
 	/* written, read-protected again by a reset, then populated: refused */
-	rel_touch(base, 3);
-	assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
+	t_touch(base, 3);
+	assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
 	assert_int_equal(move_page(fds[0], base + 3 * P, src + 3 * P), -EEXIST);
 
 	/* dropped by MADV_DONTNEED (none pte): the move lands and the page
 	 * is reported, with the moved data */
-	rel_touch(base, 5);
-	assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
+	t_touch(base, 5);
+	assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
 	assert_int_equal(madvise(base + 5 * P, P, MADV_DONTNEED), 0);
 	ret = move_page(fds[0], base + 5 * P, src + 5 * P);
 	assert_int_equal(ret, 0);
 	assert_int_equal((unsigned char)base[5 * P + 100], 0x5a);
-	REL_EXPECT(base, NPAGES, 5);
+	T_EXPECT(base, NPAGES, 5);
 	/* and the moved page is tracked like any other after a reset */
-	assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
-	REL_EXPECT_NONE(base, NPAGES);
-	rel_touch(base, 5);
-	REL_EXPECT(base, NPAGES, 5);
+	assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
+	T_EXPECT_NONE(base, NPAGES);
+	t_touch(base, 5);
+	T_EXPECT(base, NPAGES, 5);
 
 	munmap(src, NPAGES * P);
 	assert_int_equal(ww_free(base), 0);
@@ -129,7 +129,7 @@ static void move_uffd_backend(void **state)
 
 /* mprotect backend: the range has no uffd of the library's, so a uffd of
  * the program's own may register it (MISSING mode) and move into it. */
-static void move_mprotect_backend(void **state)
+static void move_mprotect_backend(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -138,19 +138,18 @@ static void move_mprotect_backend(void **state)
 	size_t size = NPAGES * P;
 	int uffd, ret;
 
-	if (REL_BACKEND(state) != WW_BACKEND_MPROTECT)
-		REL_SKIP("this case is the mprotect backend's");
-	REL_USE_BACKEND(state);
+	if (t_backend != WW_BACKEND_MPROTECT)
+		T_SKIP("this case is the mprotect backend's");
 	if (!have_move())
-		REL_SKIP("kernel has no UFFDIO_MOVE (Linux 6.8+)");
+		T_SKIP("kernel has no UFFDIO_MOVE (Linux 6.8+)");
 	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
 	if (uffd < 0)
-		REL_SKIP("userfaultfd: %s", strerror(errno));
+		T_SKIP("userfaultfd: %s", strerror(errno));
 	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
 	assert_int_equal(ww_alloc((void **)&base, &size, WW_ALLOC_COMMIT, PROT_READ | PROT_WRITE), 0);
 	/* Before registering in MISSING mode: touching a none pte afterwards
 	 * would block forever (no one serves the fault). */
-	rel_touch(base, 4);
+	t_touch(base, 4);
 	reg.range.start = (uintptr_t)base;
 	reg.range.len = size;
 	assert_int_equal(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
@@ -160,30 +159,30 @@ static void move_mprotect_backend(void **state)
 	ret = move_page(uffd, base + 2 * P, src + 2 * P);
 	print_message("UFFDIO_MOVE into a clean watched page: %s\n", ret ? strerror(-ret) : "moved");
 	if (ret) {
-		REL_EXPECT(base, NPAGES, 4);	/* the page written before */
+		T_EXPECT(base, NPAGES, 4);	/* the page written before */
 	} else {
-		REL_EXPECT(base, NPAGES, 2, 4);	/* arrived: must be reported */
-		assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 2);
-		rel_touch(base, 4);
+		T_EXPECT(base, NPAGES, 2, 4);	/* arrived: must be reported */
+		assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 2);
+		t_touch(base, 4);
 	}
 
 	/* a written page, dropped: the move lands, the page is reported */
 	assert_int_equal(madvise(base + 4 * P, P, MADV_DONTNEED), 0);
 	assert_int_equal(move_page(uffd, base + 4 * P, src + 4 * P), 0);
 	assert_int_equal((unsigned char)base[4 * P + 100], 0x5a);
-	REL_EXPECT(base, NPAGES, 4);
-	assert_int_equal(rel_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
-	rel_touch(base, 4);	/* re-armed: a later write is seen */
-	REL_EXPECT(base, NPAGES, 4);
+	T_EXPECT(base, NPAGES, 4);
+	assert_int_equal(t_get(base, size, WW_GET_RESET, pages, NPAGES), 1);
+	t_touch(base, 4);	/* re-armed: a later write is seen */
+	T_EXPECT(base, NPAGES, 4);
 
 	close(uffd);	/* unregisters */
 	munmap(src, NPAGES * P);
 	assert_int_equal(ww_free(base), 0);
 }
 
-static const struct CMUnitTest tests[] = {
-	REL_BACKEND_TEST(move_uffd_backend, 0),
-	REL_BACKEND_TEST(move_mprotect_backend, 1),
+static const struct ww_test tests[] = {
+	WW_TEST_ONLY(move_uffd_backend, B(WW_BACKEND_UFFD)),
+	WW_TEST_ONLY(move_mprotect_backend, B(WW_BACKEND_MPROTECT)),
 };
 
-REL_MAIN("seed002-move", tests)
+REL_MAIN(tests, NULL)
