@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,19 +198,29 @@ static void swap_while_logging(void)
 
 	torn = calls = stop = 0;
 	ww_set_log_handler(handler_a, &arg_a);
+	int before;
+
 	for (int i = 0; i < LOGGERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, logger, NULL), 0);
-	for (int i = 0; i < SWAPS; i++) {
+	/* The swaps must overlap the logging: wait until a logger runs, and
+	 * go on swapping until loggers have logged meanwhile (on a loaded
+	 * machine the threads may not run at all during SWAPS swaps). */
+	while (calls == 0)
+		sched_yield();
+	before = calls;
+	for (int i = 0; i < SWAPS || calls - before < SWAPS / 10; i++) {
 		if (i & 1)
 			ww_set_log_handler(handler_a, &arg_a);
 		else
 			ww_set_log_handler(handler_b, &arg_b);
+		if (i >= SWAPS)
+			sched_yield();
 	}
 	stop = 1;
 	for (int i = 0; i < LOGGERS; i++)
 		pthread_join(t[i], NULL);
 	defaults();
-	assert_true(calls > 0);
+	assert_true(calls - before >= SWAPS / 10);
 	assert_int_equal(torn, 0);
 }
 
