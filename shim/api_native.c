@@ -379,15 +379,19 @@ static int lock_range(void *addr, size_t size, struct ww_region **rp, size_t *fi
 	return 0;
 }
 
+/* lock_range for a call that sets protection prot: checked first. */
+static int lock_range_prot(void *addr, size_t size, int prot, struct ww_region **rp, size_t *first,
+			   size_t *last)
+{
+	return prot_valid(prot) ? lock_range(addr, size, rp, first, last) : -EINVAL;
+}
+
 int ww_commit(void *addr, size_t size, int prot)
 {
 	struct ww_region *r;
 	size_t first, last;
-	int ret;
+	int ret = lock_range_prot(addr, size, prot, &r, &first, &last);
 
-	if (!prot_valid(prot))
-		return -EINVAL;
-	ret = lock_range(addr, size, &r, &first, &last);
 	if (ret)
 		return ret;
 	ret = r->ops->commit(r, first, last, prot);
@@ -416,11 +420,8 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 {
 	struct ww_region *r;
 	size_t first, last;
-	int ret;
+	int ret = lock_range_prot(addr, size, prot, &r, &first, &last);
 
-	if (!prot_valid(prot))
-		return -EINVAL;
-	ret = lock_range(addr, size, &r, &first, &last);
 	if (ret)
 		return ret;
 	if (ww_bits_find_clear(r->committed, first, last) != last) {
