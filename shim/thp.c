@@ -3,7 +3,7 @@
  * Whether transparent huge pages can form in an anonymous mapping that
  * nobody advised (MADV_HUGEPAGE).  A written-and-reset 2 MiB huge page is
  * write-protected and reported whole, so the uffd backend advises
- * MADV_NOHUGEPAGE on what it watches (docs/kernel-notes.md, "THP").  That
+ * MADV_NOHUGEPAGE on what it watches (docs/kernel-notes.md, pitfall 3).  That
  * is one more system call per allocation; it can be left out where the
  * kernel only makes huge pages on request ("madvise" or "never") and the
  * mapping is known never to have asked.
