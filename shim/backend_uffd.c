@@ -88,7 +88,6 @@ static int open_fds_locked(void)
 			WW_DEBUG("uffd backend: cannot open /proc/self/pagemap: %s", strerror(err));
 			return -err;
 		}
-		ww_thp_unadvised();	/* probed here, once: see thp.c */
 	}
 	return 0;
 }

@@ -20,6 +20,8 @@
 
 #include "init.h"
 #include "kerndat.h"
+#include "log.h"
+#include "thp.h"
 #include "struct_out.h"
 #include "sys.h"
 #include "uffd.h"
@@ -214,6 +216,10 @@ static void kerndat_init(void)
 	else
 		p->pagemap_scan_errno = probe_pagemap_scan_plain();
 	p->has_soft_dirty = probe_soft_dirty();
+	kerndat.thp_unadvised = ww_thp_probe();	/* last: reads two sysfs files */
+	WW_DEBUG("huge pages %s in unadvised mappings: MADV_NOHUGEPAGE %s",
+		 kerndat.thp_unadvised ? "form" : "do not form",
+		 kerndat.thp_unadvised ? "on every watched range" : "only on ranges others mapped");
 }
 
 const struct ww_kerndat *ww_kerndat(void)

@@ -8,6 +8,8 @@
 #ifndef WW_KERNDAT_H
 #define WW_KERNDAT_H
 
+#include <stdbool.h>
+
 #include "hidden.h"
 #include "writewatch.h"
 
@@ -22,6 +24,8 @@ struct ww_kerndat {
 	int sync_uffd_errno;	/* making its userfaultfd (WW_UFFD_SYNC_FEATURES) */
 	int sync_wp_errno;	/* registering a page (WW_UFFD_SYNC_MODE) and
 				 * write-protecting it */
+	bool thp_unadvised;	/* huge pages can form in a mapping nobody
+				 * advised (thp.c) */
 };
 
 /* The probes every process needs, run on first call. */

@@ -12,13 +12,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "init.h"
-#include "log.h"
+#include "kerndat.h"
 #include "sys.h"
 #include "thp.h"
 
@@ -46,7 +45,7 @@ static void read_mode(const char *path, char *out, size_t len)
 	}
 }
 
-static bool probe_unadvised_thp(void)
+bool ww_thp_probe(void)
 {
 	char top[16], pmd[16], path[96];
 
@@ -69,14 +68,5 @@ static bool probe_unadvised_thp(void)
 
 bool ww_thp_unadvised(void)
 {
-	static _Atomic int mode = -1;	/* -1: not probed yet */
-	int m = atomic_load_explicit(&mode, memory_order_relaxed);
-
-	if (m < 0) {
-		m = probe_unadvised_thp();
-		atomic_store_explicit(&mode, m, memory_order_relaxed);
-		WW_DEBUG("huge pages %s in unadvised mappings: MADV_NOHUGEPAGE %s", m ? "form" : "do not form",
-			 m ? "on every watched range" : "only on ranges others mapped");
-	}
-	return m;
+	return ww_kerndat()->thp_unadvised;
 }

@@ -7,8 +7,9 @@
 
 #include "hidden.h"
 
-/* Whether huge pages can form in a mapping nobody advised; probed once,
- * after the uffd backend's files are open. */
+/* Whether huge pages can form in a mapping nobody advised: read from the
+ * sysfs mode files by ww_thp_probe(), once, into the kerndat. */
+WW_HIDDEN bool ww_thp_probe(void);
 WW_HIDDEN bool ww_thp_unadvised(void);
 
 #endif /* WW_THP_H */
