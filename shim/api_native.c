@@ -157,13 +157,13 @@ fail:
 	return ret;
 }
 
-/* The arguments of ww_watch / ww_watch_fresh: 0 or -errno. */
-static int watch_args(void *addr, size_t size, unsigned flags, int prot)
+/* The arguments of ww_watch / ww_watch_fresh: 0 (and the page range in
+ * *start, *end) or -errno. */
+static int watch_args(void *addr, size_t size, unsigned flags, int prot, uintptr_t *start,
+		      uintptr_t *end)
 {
-	uintptr_t start, end;
-
 	if ((flags & ~(WW_WATCH_RESERVED | WW_WATCH_EXTERNAL)) || !prot_valid(prot) ||
-	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, &start, &end))
+	    ((uintptr_t)addr & (ww_page_size - 1)) || page_range(addr, size, start, end))
 		return -EINVAL;
 	/* Only the kernel-side tracking of uffd works without owning the
 	 * protections. */
@@ -174,16 +174,13 @@ static int watch_args(void *addr, size_t size, unsigned flags, int prot)
 
 /* ww_watch once the arguments are checked and the range is known mapped.
  * fresh: the caller has just mapped it, without MADV_HUGEPAGE. */
-static int watch_mapped(void *addr, size_t size, unsigned flags, int prot, bool fresh)
+static int watch_mapped(uintptr_t start, uintptr_t end, unsigned flags, int prot, bool fresh)
 {
+	void *addr = (void *)start;
 	struct ww_prot_snapshot before;
-	uintptr_t start, end;
 	struct ww_region *r;
 	int ret;
 
-	ret = page_range(addr, size, &start, &end);	/* checked by watch_args */
-	if (ret)
-		return ret;
 	r = ww_region_new(start, end - start);
 	if (!r)
 		return -ENOMEM;
@@ -231,24 +228,25 @@ int ww_watch(void *addr, size_t size, unsigned flags, int prot)
 	int ret;
 
 	ww_init();
-	ret = watch_args(addr, size, flags, prot);
-	if (ret || (ret = page_range(addr, size, &start, &end)))
+	ret = watch_args(addr, size, flags, prot, &start, &end);
+	if (ret)
 		return ret;
 	/* Before allocating anything: the region's lazily mapped arrays
 	 * could otherwise land in a hole of the range, and be watched.
 	 * msync(MS_ASYNC) fails with ENOMEM on a hole and does nothing else. */
 	if (ww_sys_msync(addr, end - start, MS_ASYNC) < 0)
 		return errno == ENOMEM ? -EINVAL : -errno;
-	return watch_mapped(addr, size, flags, prot, false);
+	return watch_mapped(start, end, flags, prot, false);
 }
 
 int ww_watch_fresh(void *addr, size_t size, unsigned flags, int prot)
 {
+	uintptr_t start, end;
 	int ret;
 
 	ww_init();
-	ret = watch_args(addr, size, flags, prot);
-	return ret ? ret : watch_mapped(addr, size, flags, prot, true);
+	ret = watch_args(addr, size, flags, prot, &start, &end);
+	return ret ? ret : watch_mapped(start, end, flags, prot, true);
 }
 
 /*
