@@ -54,7 +54,8 @@ enum ww_backend ww_current_backend(void);
  */
 const char *ww_backend_reason(void);
 
-/* NULL when the backend can run here, else why not (static storage). */
+/* NULL when the backend can run here, else why not: static storage, the same
+ * text for the life of the process.  Thread-safe. */
 const char *ww_backend_unavailable_reason(enum ww_backend backend);
 
 /*
