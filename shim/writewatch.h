@@ -50,7 +50,9 @@ enum ww_backend ww_current_backend(void);
 
 /*
  * Human-readable reason the current backend was chosen: "requested", or why a
- * better one was not available ("userfaultfd: EPERM ...").  Static storage.
+ * better one was not available ("userfaultfd: EPERM ...").  Static storage:
+ * the string returned keeps its text for the life of the process; after a
+ * ww_set_backend a later call may return another one.  Thread-safe.
  */
 const char *ww_backend_reason(void);
 
