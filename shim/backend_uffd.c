@@ -51,9 +51,15 @@ static int pagemap = -1;
  * committed page as written (over-report, never a loss). */
 static bool child_untracked;
 
-static const char *uffd_unavailable(void)
+static pthread_once_t reason_once = PTHREAD_ONCE_INIT;
+static const char *unavail;
+static char reason[160];
+
+/* Why not, from what kerndat.c found (fixed for the process): formatted
+ * once, so that threads asking at once neither rewrite nor read a
+ * half-written reason. */
+static void reason_init(void)
 {
-	static char reason[160];
 	const struct ww_probe *p = &ww_kerndat()->probe;
 
 	if (p->uffd_errno)
@@ -63,9 +69,13 @@ static const char *uffd_unavailable(void)
 			 p->has_wp_async ? "" : "WP_ASYNC ", p->has_wp_unpopulated ? "" : "WP_UNPOPULATED");
 	else if (p->pagemap_scan_errno)
 		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p->pagemap_scan_errno));
-	else
-		return NULL;
-	return reason;
+	unavail = reason[0] ? reason : NULL;
+}
+
+static const char *uffd_unavailable(void)
+{
+	pthread_once(&reason_once, reason_init);
+	return unavail;
 }
 
 /* Open the process's uffd and pagemap fd once.  fds_lock held. */
