@@ -69,7 +69,7 @@ into the build's `bench/` directory.
 |---|---|
 | `none` | the same stores with no tracking, on populated memory: the cost of the store |
 | `none-fresh` | the same stores on never-touched memory: a plain minor fault, the floor of any write fault; in the caller workloads the untracked floor: its allocation is the `mmap` alone |
-| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
+| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` calls the library makes (a look that protects nothing; then, for a few written runs, the get-and-clear of each, else the get-and-clear loop), no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
 | `uffd` | the library, `WW_BACKEND_UFFD` |
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
