@@ -200,7 +200,8 @@ static void sections_done(struct ctx *c, struct sections *sec)
 /*
  * The same allocations without write watch (timed), all alive at once as the
  * sections were, then freed: the platform's own part of each alloc call.
- * After the sections are gone, so both find the same address space.
+ * After the sections are gone, so both find the same address space, and
+ * after an idle spell like the tracked ones' (cell.h).
  */
 static int untracked_allocs(struct ctx *c, const struct sections *sec)
 {
@@ -213,6 +214,7 @@ static int untracked_allocs(struct ctx *c, const struct sections *sec)
 		cell_error("out of memory");
 		return -1;
 	}
+	plat_idle_ms(UNTRACKED_IDLE_MS);
 	for (i = 0; i < sec->n; i++) {
 		uint64_t t0;
 

@@ -308,12 +308,14 @@ static size_t make_pattern(struct ctx *c, double fraction, uint64_t seed)
 /* dense, sparse, random, huge-reserve: write once, get, get-and-reset. */
 /* huge-reserve: the platform's own part of the same reserve + commit,
  * timed after the tracked area is gone, so both find the same address
- * space. */
+ * space, and after an idle spell like the tracked one's (cell.h). */
 static int untracked_setup(struct ctx *c)
 {
 	struct area u = { .size = c->s->region_bytes, .commit = c->s->commit_bytes };
-	uint64_t t0 = plat_now_ns(), t1;
+	uint64_t t0, t1;
 
+	plat_idle_ms(UNTRACKED_IDLE_MS);
+	t0 = plat_now_ns();
 	if (c->t->alloc_untracked(&u, c->s))
 		return -1;
 	t1 = plat_now_ns();

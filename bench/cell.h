@@ -160,5 +160,17 @@ void plat_thread_join(plat_thread *t);
 void *plat_alloc_zeroed(size_t bytes);	/* ordinary memory for bookkeeping */
 void plat_free(void *p, size_t bytes);
 FILE *plat_devnull(void);
+/* Block for ms milliseconds (a sleep, not a spin). */
+void plat_idle_ms(unsigned ms);
+
+/*
+ * The untracked allocations (Wine's own VirtualAlloc, the floor of the
+ * tracked one) start after the process has been blocked as long as this,
+ * as the tracked ones start after the wait for the driver's line (paced):
+ * the same conditions.  Timed straight after the tracked ones instead, they
+ * found warm caches: Wine's 64 GiB reserve + 1 GiB commit took 360-580 us
+ * there against 920-1020 us after a wait of 2 ms or more (docs/benchmark.md).
+ */
+#define UNTRACKED_IDLE_MS 20
 
 #endif /* BENCH_CELL_H */

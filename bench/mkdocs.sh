@@ -69,7 +69,7 @@ into the build's `bench/` directory.
 |---|---|
 | `none` | the same stores with no tracking, on populated memory: the cost of the store |
 | `none-fresh` | the same stores on never-touched memory: a plain minor fault, the floor of any write fault; in the caller workloads the untracked floor: its allocation is the `mmap` alone |
-| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` get-and-clear loop, no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
+| `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` calls the library makes (a look that protects nothing; then, for a few written runs, the get-and-clear of each, else the get-and-clear loop), no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
 | `uffd` | the library, `WW_BACKEND_UFFD` |
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
@@ -162,8 +162,9 @@ reason}], "notes":[...], "results":[{"backend", "workload", "region_bytes",
 `vmpte_delta_kib`, `vma_delta`, `get_per_call`, `empty_get_per_call`,
 `reset_per_call`, `alloc_per_call`, `get_calls`, `empty_calls` and
 `untracked_alloc` (Wine rows: the same `VirtualAlloc` without
-`MEM_WRITE_WATCH`, in the same process, after the watched ones are freed;
-per call in gc-sections and capture, the whole reserve + commit in
+`MEM_WRITE_WATCH`, in the same process, after the watched ones are freed
+and the process has been idle for 20 ms, as the watched ones start after the
+paced wait; per call in gc-sections and capture, the whole reserve + commit in
 huge-reserve)
 (`vmpte_delta_kib`, `vma_delta`, `get_calls` and `empty_calls` carry KiB or
 counts in the `*_ns` fields); `samples` holds every repetition's value.  A
@@ -225,7 +226,10 @@ judged on ratios of rows of the same run:
   (gc-sections and capture `alloc_per_call`, huge-reserve `setup_total`).
   ww-wine cannot allocate without Wine, so its floor is Wine's own
   `VirtualAlloc` of the same range without `MEM_WRITE_WATCH`, timed in the
-  same process (`untracked_alloc`), plus the kernel's register +
+  same process under the same conditions (`untracked_alloc`: after an idle
+  spell, as the watched one follows the paced wait; straight after the
+  watched one, on warm caches, Wine's 64 GiB/1 GiB reserve + commit took
+  360-580 us here instead of 920-1020), plus the kernel's register +
   write-protect of it, timed natively (raw-scan's allocation minus the mmap
   alone, none-fresh; huge-reserve: minus none's reserve + commit).  For
   fresh memory the write-protect allocates the page tables that hold

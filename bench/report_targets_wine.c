@@ -9,7 +9,8 @@
  *  - allocation (VirtualAlloc(MEM_WRITE_WATCH)) within 1.2x of the floor.
  *    ww-wine cannot allocate without Wine: its floor is Wine's own
  *    VirtualAlloc of the same range without MEM_WRITE_WATCH, timed in the
- *    same process (untracked_alloc), plus the kernel's UFFDIO_REGISTER +
+ *    same process after the same idle spell (untracked_alloc, cell.h), plus
+ *    the kernel's UFFDIO_REGISTER +
  *    UFFDIO_WRITEPROTECT of it, timed natively (raw-scan's alloc minus its
  *    mmap alone, none-fresh; huge-reserve: its reserve + commit setup minus
  *    none's).  The ratio to the native floor (mmap + register +

@@ -3,8 +3,9 @@
  * The "raw-scan" floor: what the uffd backend costs with no library around
  * it.  One userfaultfd in async write-protect mode (WP_ASYNC, plus
  * WP_UNPOPULATED so unpopulated pages read clean), registered over the area,
- * and the bare PAGEMAP_SCAN get-and-clear loop filling the same page-address
- * array the library fills.  No region table, no locking, no validation.
+ * and the bare PAGEMAP_SCAN calls the library makes (a look, then the
+ * get-and-clear of what it found), filling the same page-address array the
+ * library fills.  No region table, no locking, no validation.
  * Its allocation (mmap + register + write-protect of a fresh range) and its
  * reset (a vector-less PAGEMAP_SCAN that write-protects only the written
  * pages) are the floors of ww_alloc and ww_reset.  Its uapi definitions are
@@ -150,43 +151,93 @@ static int raw_reset(struct area *a, char *start, uint64_t len)
 	return 0;
 }
 
-static int raw_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
-		   size_t *count)
+/* The bare get-and-clear loop over [start, end). */
+static int raw_scan_loop(uintptr_t start, uintptr_t end, int reset, void **pages, size_t cap,
+			 size_t *got)
 {
-	uintptr_t end = (uintptr_t)start + len, commit_end = (uintptr_t)a->base + a->commit;
-
 	struct raw_page_region vec[VEC_LEN];
 	struct raw_pm_scan_arg arg = {
 		.size = sizeof(arg),
 		.flags = reset ? RAW_PM_SCAN_WP_MATCHING | RAW_PM_SCAN_CHECK_WPASYNC : 0,
-		/* The reserve beyond commit is not write-protected and would read
-		 * written; the library masks it with its commit bitmap, the bare
-		 * loop simply does not scan it. */
-		.start = (uintptr_t)start,
-		.end = end < commit_end ? end : commit_end,
+		.start = start, .end = end,
 		.vec = (uintptr_t)vec,
 		.vec_len = VEC_LEN,
 		.category_mask = RAW_PAGE_IS_WRITTEN,
 		.return_mask = RAW_PAGE_IS_WRITTEN,
 	};
-	size_t cap = *count, got = 0;
 
-	while (got < cap && arg.start < arg.end) {
+	while (*got < cap && arg.start < arg.end) {
 		long n;
 
 		/* max_pages: with WP_MATCHING only what is returned is reset */
-		arg.max_pages = cap - got;
+		arg.max_pages = cap - *got;
 		n = ioctl(pagemap, RAW_PAGEMAP_SCAN, &arg);
 		if (n < 0) {
 			cell_error("PAGEMAP_SCAN: %s", strerror(errno));
 			return -1;
 		}
 		for (long i = 0; i < n; i++)
-			for (uint64_t p = vec[i].start; p < vec[i].end && got < cap; p += BENCH_PAGE)
-				pages[got++] = (void *)(uintptr_t)p;
+			for (uint64_t p = vec[i].start; p < vec[i].end && *got < cap; p += BENCH_PAGE)
+				pages[(*got)++] = (void *)(uintptr_t)p;
 		if (n < VEC_LEN)
 			break;
 		arg.start = arg.walk_end;
+	}
+	return 0;
+}
+
+/*
+ * The same calls as the library's get-and-reset (shim/backend_uffd.c,
+ * scan_few_or_range; pitfall 12 of docs/kernel-notes.md): a look that
+ * protects nothing, then, for at most 4 runs of at most 32 pages in all,
+ * a reset of each run alone, else the one loop from the first written page.
+ */
+#define FEW_RUNS 4
+#define FEW_PAGES 32
+static int raw_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
+		   size_t *count)
+{
+	uintptr_t end = (uintptr_t)start + len, commit_end = (uintptr_t)a->base + a->commit;
+	struct raw_page_region vec[FEW_RUNS + 1];
+	struct raw_pm_scan_arg look = {
+		.size = sizeof(look),
+		.flags = RAW_PM_SCAN_CHECK_WPASYNC,
+		.start = (uintptr_t)start,
+		/* The reserve beyond commit is not write-protected and would read
+		 * written; the library masks it with its committed pages, the
+		 * bare loop simply does not scan it. */
+		.end = end < commit_end ? end : commit_end,
+		.vec = (uintptr_t)vec,
+		.vec_len = FEW_RUNS + 1,
+		.max_pages = *count < FEW_PAGES + 1 ? *count : FEW_PAGES + 1,
+		.category_mask = RAW_PAGE_IS_WRITTEN,
+		.return_mask = RAW_PAGE_IS_WRITTEN,
+	};
+	size_t cap = *count, got = 0, npages = 0;
+	long n;
+
+	if (!reset) {
+		if (raw_scan_loop(look.start, look.end, 0, pages, cap, &got))
+			return -1;
+		*count = got;
+		return 0;
+	}
+	n = ioctl(pagemap, RAW_PAGEMAP_SCAN, &look);
+	if (n < 0) {
+		cell_error("PAGEMAP_SCAN: %s", strerror(errno));
+		return -1;
+	}
+	for (long i = 0; i < n; i++)
+		npages += (vec[i].end - vec[i].start) / BENCH_PAGE;
+	if (n == 0 && look.walk_end >= look.end) {
+		/* nothing written */
+	} else if (n > FEW_RUNS || npages > FEW_PAGES || look.walk_end < look.end) {
+		if (raw_scan_loop(n ? vec[0].start : look.start, look.end, 1, pages, cap, &got))
+			return -1;
+	} else {
+		for (long i = 0; i < n; i++)
+			if (raw_scan_loop(vec[i].start, vec[i].end, 1, pages, cap, &got))
+				return -1;
 	}
 	*count = got;
 	return 0;

@@ -97,9 +97,7 @@ static int region_start(struct ww_region *r)
  * stored through ww_region_set_prot, never with memset. */
 static void mark_committed(struct ww_region *r, size_t first, size_t last, int prot)
 {
-	ww_lazy_prefault(r->committed, r->map_bytes, first / 8, (last - 1) / 8 - first / 8 + 1);
-	ww_bits_set(r->committed, first, last);
-	r->committed_any = true;
+	ww_pageset_add(&r->committed, first, last);
 	ww_region_set_prot(r, first, last, NULL, prot);
 }
 
@@ -275,12 +273,12 @@ static bool piece_is_ours(struct ww_region *r, const struct ww_vma *v)
 	if (!v->mapped || v->shared || !v->anonymous)
 		return false;
 	if (v->prot == PROT_NONE) {	/* uncommitted, or committed PROT_NONE */
-		for (i = ww_bits_find_set(r->committed, a, b); i < b;
-		     i = ww_bits_find_set(r->committed, i + 1, b))
+		for (i = ww_pageset_find_in(&r->committed, a, b); i < b;
+		     i = ww_pageset_find_in(&r->committed, i + 1, b))
 			if (!prot_ok(r, i, PROT_NONE))
 				return false;
 	} else {
-		if (ww_bits_find_clear(r->committed, a, b) != b)
+		if (ww_pageset_find_out(&r->committed, a, b) != b)
 			return false;
 		for (i = a; i < b; i++)
 			if (!prot_ok(r, i, v->prot))
@@ -409,7 +407,7 @@ int ww_decommit(void *addr, size_t size)
 		return ret;
 	ret = r->ops->decommit(r, first, last);
 	if (!ret)
-		ww_bits_clear(r->committed, first, last);
+		ww_pageset_remove(&r->committed, first, last);
 	ww_table_unlock();
 	return ret;
 }
@@ -422,7 +420,7 @@ int ww_protect(void *addr, size_t size, int prot, int *old_prot)
 
 	if (ret)
 		return ret;
-	if (ww_bits_find_clear(r->committed, first, last) != last) {
+	if (ww_pageset_find_out(&r->committed, first, last) != last) {
 		ret = -ENOMEM;	/* as mprotect(2) on unmapped pages */
 	} else {
 		int old = ww_region_prot(r, first);

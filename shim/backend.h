@@ -14,7 +14,8 @@ struct ww_region;
 struct ww_backend_ops {
 	enum ww_backend kind;
 	const char *name;
-	/* NULL if usable here, else the reason (static storage).  Probes once. */
+	/* NULL if usable here, else the reason: probed and formatted once,
+	 * never rewritten (callers on other threads may be reading it). */
 	const char *(*unavailable)(void);
 	/* Start tracking r: every page reads clean.  Pages already marked
 	 * committed in r get their protection applied (r->prot). */

@@ -485,7 +485,7 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 		return -ENOMEM;
 	for (i = first; i < last; i++)
 		was[i - first] = ww_page_committed(r, i);
-	ww_bits_clear(r->committed, first, last);
+	ww_pageset_remove(&r->committed, first, last);
 	ww_signal_sync();
 	/* inaccessible before dropping: no write can land in between */
 	err = ww_region_mprotect(r, first, last, PROT_NONE);
@@ -494,7 +494,7 @@ static int mp_decommit(struct ww_region *r, size_t first, size_t last)
 	if (err) {
 		for (i = first; i < last; i++)
 			if (was[i - first])
-				ww_bit_set(r->committed, i);
+				ww_pageset_add(&r->committed, i, i + 1);
 		mp_apply(r, t, first, last, want_tracked, 0);
 	} else {
 		/* Windows: a decommitted page reads clean once recommitted */

@@ -51,9 +51,15 @@ static int pagemap = -1;
  * committed page as written (over-report, never a loss). */
 static bool child_untracked;
 
-static const char *uffd_unavailable(void)
+static pthread_once_t reason_once = PTHREAD_ONCE_INIT;
+static const char *unavail;
+static char reason[160];
+
+/* Why not, from what kerndat.c found (fixed for the process): formatted
+ * once, so that threads asking at once neither rewrite nor read a
+ * half-written reason. */
+static void reason_init(void)
 {
-	static char reason[160];
 	const struct ww_probe *p = &ww_kerndat()->probe;
 
 	if (p->uffd_errno)
@@ -63,9 +69,13 @@ static const char *uffd_unavailable(void)
 			 p->has_wp_async ? "" : "WP_ASYNC ", p->has_wp_unpopulated ? "" : "WP_UNPOPULATED");
 	else if (p->pagemap_scan_errno)
 		snprintf(reason, sizeof(reason), "PAGEMAP_SCAN: %s", strerror(p->pagemap_scan_errno));
-	else
-		return NULL;
-	return reason;
+	unavail = reason[0] ? reason : NULL;
+}
+
+static const char *uffd_unavailable(void)
+{
+	pthread_once(&reason_once, reason_init);
+	return unavail;
 }
 
 /* Open the process's uffd and pagemap fd once.  fds_lock held. */
@@ -156,10 +166,9 @@ static int uffd_attach(struct ww_region *r)
 	if (ret)
 		return ret;
 	/* Right after REGISTER everything reads written: protect what is
-	 * committed; the rest is protected when committed.  Nothing committed
-	 * (a reservation): no walk of the bitmap, whose first read of each
-	 * page would be a page fault (512 for 64 GiB, ~20 ms here). */
-	ret = r->committed_any ? ww_region_for_each_run(r, 0, r->npages, true, protect_run, NULL) : 0;
+	 * committed; the rest is protected when committed.  A reservation's
+	 * walk reads only its chunk bytes (512 for 64 GiB). */
+	ret = ww_region_for_each_run(r, 0, r->npages, true, protect_run, NULL);
 	if (ret) {
 		struct uffdio_range range = { .start = r->base, .len = r->size };
 
@@ -234,7 +243,12 @@ static bool recover_external(struct ww_region *r, int err, bool *retried)
 	WW_WARN("region %#lx lost its registration (mapping replaced behind our back): "
 		"registering again, its pages will be reported as written", (unsigned long)r->base);
 	WW_STAT_ADD(fallbacks, 1);
-	return register_range(r->base, r->size) == 0;
+	if (register_range(r->base, r->size))
+		return false;
+	/* The replaced part reads written from now on: counted, as an upper
+	 * bound (the whole region), like unreset_failed_scan() counts. */
+	WW_STAT_ADD(overreported_pages, r->npages);
+	return true;
 }
 
 /*
@@ -296,12 +310,28 @@ struct scan {
 	size_t found;
 };
 
-/* Scan committed pages [a, b) for written ones, appending their indexes. */
-static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
+/* One scan, retried on EINTR and after a lost registration: its result,
+ * or -errno (logged). */
+static int scan_once(struct ww_region *r, struct pm_scan_arg *scan, bool *retried)
 {
-	struct scan *s = arg;
+	for (;;) {
+		int n = pagemap_scan(scan);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR || recover_external(r, errno, retried))
+			continue;
+		WW_DEBUG("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)scan->start,
+			 (unsigned long)scan->end, strerror(errno));
+		return -errno;
+	}
+}
+
+/* Scan [start, end) for written pages, appending them (and resetting them
+ * with s->reset): the plain get-and-clear loop. */
+static int scan_range(struct ww_region *r, struct scan *s, uintptr_t start, uintptr_t end)
+{
 	struct page_region vec[SCAN_VEC_LEN];
-	uintptr_t start = ww_page_addr(r, a), end = ww_page_addr(r, b);
 	bool retried = false;
 
 	while (start < end && s->found < s->capacity) {
@@ -313,15 +343,10 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 			.max_pages = s->capacity - s->found,
 			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 		};
-		int n = pagemap_scan(&scan);
+		int n = scan_once(r, &scan, &retried);
 
-		if (n < 0) {
-			if (errno == EINTR || recover_external(r, errno, &retried))
-				continue;
-			WW_DEBUG("PAGEMAP_SCAN %#lx-%#lx: %s", (unsigned long)start, (unsigned long)end,
-				 strerror(errno));
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		for (int i = 0; i < n; i++)
 			for (uintptr_t p = vec[i].start; p < vec[i].end && s->found < s->capacity;
 			     p += ww_page_size)
@@ -331,6 +356,62 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 		start = scan.walk_end;
 	}
 	return 0;
+}
+
+/*
+ * A get-and-reset that finds a few written pages resets exactly their runs.
+ * A WP_MATCHING scan flushes the TLB from the first page it protects to
+ * where its walk stops in that page table, a full flush past 33 pages on
+ * x86 (pitfall 12 of docs/kernel-notes.md): one written page in a 64-page
+ * section cost 6-88 us by its place, 8 us found first by a scan that
+ * protects nothing and then reset alone.  So: look first (at most FEW_RUNS
+ * runs, FEW_PAGES pages); if that is all there is, reset each run by a
+ * scan of just that run, which returns what it reset (pages written since
+ * the look are in it or are left for the next call: never lost).  Else
+ * the one scan, from the first written page.
+ */
+#define FEW_RUNS 4
+#define FEW_PAGES 32
+static int scan_few_or_range(struct ww_region *r, struct scan *s, uintptr_t start, uintptr_t end)
+{
+	struct page_region vec[FEW_RUNS + 1];
+	size_t room = s->capacity - s->found;
+	struct pm_scan_arg look = {
+		.size = sizeof(look),
+		.flags = PM_SCAN_CHECK_WPASYNC,
+		.start = start, .end = end,
+		.vec = (uintptr_t)vec, .vec_len = FEW_RUNS + 1,
+		.max_pages = room < FEW_PAGES + 1 ? room : FEW_PAGES + 1,
+		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+	};
+	bool retried = false;
+	size_t pages = 0;
+	int n = scan_once(r, &look, &retried);
+
+	if (n < 0)
+		return n;
+	if (n == 0 && look.walk_end >= end)
+		return 0;	/* nothing written: one scan, as before */
+	for (int i = 0; i < n; i++)
+		pages += (vec[i].end - vec[i].start) >> ww_page_shift;
+	if (n > FEW_RUNS || pages > FEW_PAGES || look.walk_end < end)
+		return scan_range(r, s, n ? vec[0].start : start, end);
+	for (int i = 0; i < n; i++) {
+		int ret = scan_range(r, s, vec[i].start, vec[i].end);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Scan committed pages [a, b) for written ones, appending their addresses. */
+static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	struct scan *s = arg;
+	uintptr_t start = ww_page_addr(r, a), end = ww_page_addr(r, b);
+
+	return s->reset ? scan_few_or_range(r, s, start, end) : scan_range(r, s, start, end);
 }
 
 static int report_all_run(struct ww_region *r, size_t a, size_t b, void *arg)

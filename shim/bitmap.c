@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Page bitmaps and lazily backed arrays. */
+/* Page bitmaps, two-level page sets and lazily backed arrays. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "bitmap.h"
-#include "init.h"
-#include "log.h"
 #include "sys.h"
 
 /*
@@ -46,25 +43,6 @@ void ww_lazy_free(void *p, size_t bytes)
 		free(p);
 	else
 		ww_sys_munmap(p, bytes);
-}
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-/* Below this many bytes the stores' own page faults are few. */
-#define PREFAULT_MIN (4 * 4096)
-
-void ww_lazy_prefault(void *p, size_t bytes, size_t off, size_t len)
-{
-	uintptr_t mask = ww_page_size - 1, a, b;
-
-	if (bytes <= LAZY_HEAP_MAX || len < PREFAULT_MIN)
-		return;
-	a = ((uintptr_t)p + off) & ~mask;
-	b = ((uintptr_t)p + off + len + mask) & ~mask;	/* inside the mapping */
-	if (ww_sys_madvise((void *)a, b - a, MADV_POPULATE_WRITE) < 0)
-		WW_DEBUG("MADV_POPULATE_WRITE %#lx+%#lx: %s (the stores fault instead)",
-			 (unsigned long)a, (unsigned long)(b - a), strerror(errno));
 }
 
 /* Bits of word w that fall in [first, last). */
@@ -184,4 +162,113 @@ size_t ww_bits_take(ww_word *map, size_t first, size_t last, bool clear, size_t 
 		}
 	}
 	return n;
+}
+
+/* ---- two-level page sets (bitmap.h) */
+
+int ww_pageset_init(struct ww_pageset *s, size_t bits)
+{
+	s->bits = bits;
+	s->nchunks = (bits + WW_CHUNK_BITS - 1) / WW_CHUNK_BITS;
+	s->chunks = ww_lazy_zalloc(s->nchunks);	/* zero: WW_CHUNK_EMPTY */
+	s->words = ww_lazy_zalloc(ww_bitmap_words(bits) * sizeof(ww_word));
+	if (!s->chunks || !s->words) {
+		ww_pageset_destroy(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ww_pageset_destroy(struct ww_pageset *s)
+{
+	ww_lazy_free((void *)s->chunks, s->nchunks);
+	ww_lazy_free(s->words, ww_bitmap_words(s->bits) * sizeof(ww_word));
+	s->chunks = NULL;
+	s->words = NULL;
+}
+
+/* Pages [lo, hi) of chunk c, the last one possibly short. */
+static void chunk_span(const struct ww_pageset *s, size_t c, size_t *lo, size_t *hi)
+{
+	*lo = c * WW_CHUNK_BITS;
+	*hi = *lo + WW_CHUNK_BITS < s->bits ? *lo + WW_CHUNK_BITS : s->bits;
+}
+
+/* Spell out a uniform chunk's value in its words before it turns mixed:
+ * whatever they hold from an earlier mixed spell is stale.  Relaxed stores:
+ * a reader that still saw the chunk mixed from then reads each bit's old or
+ * new value, as with any concurrent change. */
+static void chunk_fill_words(struct ww_pageset *s, size_t lo, size_t hi, bool full)
+{
+	for_each_word(w, lo, hi)
+		atomic_store_explicit(&s->words[w], full ? word_mask(w, lo, hi) : 0,
+				      memory_order_relaxed);
+}
+
+static void pageset_change(struct ww_pageset *s, size_t first, size_t last, bool add)
+{
+	const int want = add ? WW_CHUNK_FULL : WW_CHUNK_EMPTY;
+
+	while (first < last) {
+		size_t c = first / WW_CHUNK_BITS, lo, hi, end;
+		int cur = atomic_load_explicit(&s->chunks[c], memory_order_relaxed);
+
+		chunk_span(s, c, &lo, &hi);
+		end = last < hi ? last : hi;
+		if (first == lo && end == hi) {	/* the whole chunk: its byte */
+			atomic_store_explicit(&s->chunks[c], want, memory_order_release);
+		} else if (cur != want) {	/* part of a mixed or other-valued chunk */
+			if (cur != WW_CHUNK_MIXED)
+				chunk_fill_words(s, lo, hi, cur == WW_CHUNK_FULL);
+			if (add)
+				ww_bits_set(s->words, first, end);
+			else
+				ww_bits_clear(s->words, first, end);
+			if (cur != WW_CHUNK_MIXED)
+				atomic_store_explicit(&s->chunks[c], WW_CHUNK_MIXED, memory_order_release);
+		}
+		first = end;
+	}
+}
+
+void ww_pageset_add(struct ww_pageset *s, size_t first, size_t last)
+{
+	pageset_change(s, first, last, true);
+}
+
+void ww_pageset_remove(struct ww_pageset *s, size_t first, size_t last)
+{
+	pageset_change(s, first, last, false);
+}
+
+static size_t pageset_find(const struct ww_pageset *s, size_t first, size_t last, bool in)
+{
+	while (first < last) {
+		size_t c = first / WW_CHUNK_BITS, lo, hi, end;
+		int cur = atomic_load_explicit(&s->chunks[c], memory_order_acquire);
+
+		chunk_span(s, c, &lo, &hi);
+		end = last < hi ? last : hi;
+		if (cur == WW_CHUNK_MIXED) {
+			size_t i = in ? ww_bits_find_set(s->words, first, end)
+				      : ww_bits_find_clear(s->words, first, end);
+
+			if (i < end)
+				return i;
+		} else if ((cur == WW_CHUNK_FULL) == in) {
+			return first;
+		}
+		first = end;
+	}
+	return last;
+}
+
+size_t ww_pageset_find_in(const struct ww_pageset *s, size_t first, size_t last)
+{
+	return pageset_find(s, first, last, true);
+}
+
+size_t ww_pageset_find_out(const struct ww_pageset *s, size_t first, size_t last)
+{
+	return pageset_find(s, first, last, false);
 }

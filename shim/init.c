@@ -35,7 +35,15 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool decided;		/* chosen and chosen_reason are set */
 static enum ww_backend chosen;
-static char chosen_reason[256];
+/*
+ * Why chosen: a string literal or one of the buffers below, each formatted
+ * before it is first published and never rewritten, so that a reason
+ * ww_backend_reason returned keeps its text for the life of the process
+ * however often ww_set_backend switches (writewatch.h).  choice_lock's.
+ */
+static const char *chosen_reason;
+static char auto_fallback_reason[256];	/* uffd's reason is fixed: so is this */
+static char env_fallback_reason[256];	/* WRITEWATCH_BACKEND is resolved once */
 
 static const char *const backend_names[WW_BACKEND_COUNT] = {
 	[WW_BACKEND_AUTO] = "auto",
@@ -129,8 +137,12 @@ static bool backend_from_name(const char *name, enum ww_backend *b)
 	return false;
 }
 
-/* Resolve a request to a usable backend, recording why.  choice_lock held. */
-static void choose(enum ww_backend wanted, const char *origin)
+/*
+ * Resolve a request to a usable backend, recording why.  A backend other
+ * than auto comes from WRITEWATCH_BACKEND, at the first need: ww_set_backend
+ * refuses an unusable one itself.  choice_lock held.
+ */
+static void choose(enum ww_backend wanted)
 {
 	const char *why_not;
 
@@ -139,12 +151,15 @@ static void choose(enum ww_backend wanted, const char *origin)
 		why_not = ww_backend_uffd.unavailable();
 		if (!why_not) {
 			chosen = WW_BACKEND_UFFD;
-			snprintf(chosen_reason, sizeof(chosen_reason),
-				 "auto: kernel has userfaultfd WP_ASYNC + WP_UNPOPULATED and PAGEMAP_SCAN");
+			chosen_reason = "auto: kernel has userfaultfd WP_ASYNC + WP_UNPOPULATED"
+					" and PAGEMAP_SCAN";
 			return;
 		}
 		chosen = WW_BACKEND_MPROTECT;
-		snprintf(chosen_reason, sizeof(chosen_reason), "auto: uffd unavailable (%s)", why_not);
+		if (!auto_fallback_reason[0])	/* not yet published: no reader */
+			snprintf(auto_fallback_reason, sizeof(auto_fallback_reason),
+				 "auto: uffd unavailable (%s)", why_not);
+		chosen_reason = auto_fallback_reason;
 		WW_WARN("falling back to the mprotect backend: uffd unavailable (%s)", why_not);
 		WW_STAT_ADD(fallbacks, 1);
 		return;
@@ -152,12 +167,14 @@ static void choose(enum ww_backend wanted, const char *origin)
 	why_not = ww_backend_ops_for(wanted)->unavailable();
 	if (!why_not) {
 		chosen = wanted;
-		snprintf(chosen_reason, sizeof(chosen_reason), "requested by %s", origin);
+		chosen_reason = "requested by WRITEWATCH_BACKEND";
 		return;
 	}
 	chosen = WW_BACKEND_MPROTECT;
-	snprintf(chosen_reason, sizeof(chosen_reason), "%s requested by %s but unavailable (%s)",
-		 ww_backend_name(wanted), origin, why_not);
+	snprintf(env_fallback_reason, sizeof(env_fallback_reason),
+		 "%s requested by WRITEWATCH_BACKEND but unavailable (%s)",
+		 ww_backend_name(wanted), why_not);
+	chosen_reason = env_fallback_reason;
 	WW_WARN("falling back to the mprotect backend: %s", chosen_reason);
 	WW_STAT_ADD(fallbacks, 1);
 }
@@ -178,7 +195,7 @@ enum ww_backend ww_current_backend(void)
 				wanted = WW_BACKEND_AUTO;
 			}
 		}
-		choose(wanted, "WRITEWATCH_BACKEND");
+		choose(wanted);
 		WW_INFO("backend %s (%s)", ww_backend_name(chosen), chosen_reason);
 	}
 	b = chosen;
@@ -195,7 +212,7 @@ int ww_set_backend(enum ww_backend backend)
 		return -EINVAL;
 	pthread_mutex_lock(&choice_lock);
 	if (backend == WW_BACKEND_AUTO) {
-		choose(WW_BACKEND_AUTO, "ww_set_backend");
+		choose(WW_BACKEND_AUTO);
 		pthread_mutex_unlock(&choice_lock);
 		return 0;
 	}
@@ -206,15 +223,20 @@ int ww_set_backend(enum ww_backend backend)
 	}
 	chosen = backend;
 	decided = true;
-	snprintf(chosen_reason, sizeof(chosen_reason), "requested by ww_set_backend");
+	chosen_reason = "requested by ww_set_backend";
 	pthread_mutex_unlock(&choice_lock);
 	return 0;
 }
 
 const char *ww_backend_reason(void)
 {
-	ww_current_backend();
-	return chosen_reason;
+	const char *reason;
+
+	ww_current_backend();	/* resolves the default first */
+	pthread_mutex_lock(&choice_lock);
+	reason = chosen_reason;
+	pthread_mutex_unlock(&choice_lock);
+	return reason;
 }
 
 int ww_get_stats(struct ww_stats *stats, size_t size)

@@ -240,13 +240,11 @@ struct ww_region *ww_region_new(uintptr_t base, size_t size)
 	r->base = base;
 	r->size = size;
 	r->npages = size >> ww_page_shift;
-	r->map_bytes = ww_bitmap_words(r->npages) * sizeof(ww_word);
 	r->prot_block_bytes = (r->npages + WW_PROT_BLOCK - 1) / WW_PROT_BLOCK;
 	r->prot_page_bytes = (r->npages + 7) / 8 * sizeof(ww_word);
-	r->committed = ww_lazy_zalloc(r->map_bytes);
 	r->prot_blocks = ww_lazy_zalloc(r->prot_block_bytes);
 	r->prot_pages = ww_lazy_zalloc(r->prot_page_bytes);
-	if (!r->committed || !r->prot_blocks || !r->prot_pages) {
+	if (ww_pageset_init(&r->committed, r->npages) || !r->prot_blocks || !r->prot_pages) {
 		ww_region_delete(r);
 		return NULL;
 	}
@@ -257,7 +255,7 @@ void ww_region_delete(struct ww_region *r)
 {
 	if (!r)
 		return;
-	ww_lazy_free(r->committed, r->map_bytes);
+	ww_pageset_destroy(&r->committed);
 	ww_lazy_free((void *)r->prot_blocks, r->prot_block_bytes);
 	ww_lazy_free(r->prot_pages, r->prot_page_bytes);
 	free(r);
@@ -375,16 +373,18 @@ int ww_region_decommit(struct ww_region *r, size_t first, size_t last)
 int ww_region_for_each_run(struct ww_region *r, size_t first, size_t last, bool committed,
 			   ww_run_fn fn, void *arg)
 {
-	size_t (*find_start)(ww_word *, size_t, size_t) = committed ? ww_bits_find_set : ww_bits_find_clear;
-	size_t (*find_end)(ww_word *, size_t, size_t) = committed ? ww_bits_find_clear : ww_bits_find_set;
+	size_t (*find_start)(const struct ww_pageset *, size_t, size_t) =
+		committed ? ww_pageset_find_in : ww_pageset_find_out;
+	size_t (*find_end)(const struct ww_pageset *, size_t, size_t) =
+		committed ? ww_pageset_find_out : ww_pageset_find_in;
 
-	for (size_t a = find_start(r->committed, first, last); a < last;) {
-		size_t b = find_end(r->committed, a, last);
+	for (size_t a = find_start(&r->committed, first, last); a < last;) {
+		size_t b = find_end(&r->committed, a, last);
 		int ret = fn(r, a, b, arg);
 
 		if (ret)
 			return ret;
-		a = find_start(r->committed, b, last);
+		a = find_start(&r->committed, b, last);
 	}
 	return 0;
 }

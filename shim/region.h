@@ -39,10 +39,7 @@ struct ww_region {
 				 * caller of ww_watch_fresh (thp.c) */
 	const struct ww_backend_ops *ops;
 	void *backend_data;	/* owned by ops */
-	ww_word *committed;	/* bit per page */
-	bool committed_any;	/* a page was ever marked committed: else the
-				 * bitmap is all zero and need not be read (a
-				 * 64 GiB reservation's is 2 MiB never touched) */
+	struct ww_pageset committed;	/* in two levels: bitmap.h */
 	/* PROT_* per page (valid where committed): ww_region_prot().  Two
 	 * levels, so a large commit touches little memory: a byte per block
 	 * of WW_PROT_BLOCK pages holds their common protection, or
@@ -50,8 +47,7 @@ struct ww_region {
 	 * (8 to a word), written only for such blocks. */
 	_Atomic uint8_t *prot_blocks;
 	ww_word *prot_pages;
-	size_t map_bytes;	/* bytes of each lazy array, for freeing */
-	size_t prot_block_bytes, prot_page_bytes;
+	size_t prot_block_bytes, prot_page_bytes;	/* for freeing */
 };
 
 /* Mapped by ww_alloc: ww_free unmaps it (else ww_unwatch leaves it). */
@@ -77,10 +73,10 @@ static inline size_t ww_pages_len(size_t npages)
 	return npages << ww_page_shift;
 }
 
-/* Whether page i is committed: a relaxed atomic load, async-signal-safe. */
+/* Whether page i is committed: lock-free, async-signal-safe. */
 static inline bool ww_page_committed(const struct ww_region *r, size_t i)
 {
-	return ww_bit_test(r->committed, i);
+	return ww_pageset_has(&r->committed, i);
 }
 
 #define WW_PROT_BLOCK 64	/* pages: a 1 GiB commit writes 4 KiB of blocks */

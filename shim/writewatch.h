@@ -50,11 +50,14 @@ enum ww_backend ww_current_backend(void);
 
 /*
  * Human-readable reason the current backend was chosen: "requested", or why a
- * better one was not available ("userfaultfd: EPERM ...").  Static storage.
+ * better one was not available ("userfaultfd: EPERM ...").  Static storage:
+ * the string returned keeps its text for the life of the process; after a
+ * ww_set_backend a later call may return another one.  Thread-safe.
  */
 const char *ww_backend_reason(void);
 
-/* NULL when the backend can run here, else why not (static storage). */
+/* NULL when the backend can run here, else why not: static storage, the same
+ * text for the life of the process.  Thread-safe. */
 const char *ww_backend_unavailable_reason(enum ww_backend backend);
 
 /*

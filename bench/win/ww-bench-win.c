@@ -34,6 +34,11 @@ uint64_t plat_now_ns(void)
 	return (uint64_t)((double)c.QuadPart * 1e9 / (double)freq.QuadPart);
 }
 
+void plat_idle_ms(unsigned ms)
+{
+	Sleep(ms);
+}
+
 /*
  * Under Wine, Z: is the Unix root, but files are opened by wineserver, so
  * "/proc/self" would be wineserver's.  ww-bench passes the Unix pid of the

@@ -118,6 +118,7 @@ static unsigned long lost_write_check(size_t region_pages, int rounds, int round
 	for (int round = 0; round < rounds; round++) {
 		double end = now_ms() + round_ms;
 		bool final_set[NPAGES] = { false };
+		unsigned long round_gets = 0;
 		size_t count;
 
 		atomic_store(&sh.stop, 0);
@@ -126,7 +127,9 @@ static unsigned long lost_write_check(size_t region_pages, int rounds, int round
 			writers[w].id = w;
 			assert_int_equal(pthread_create(&writers[w].th, NULL, writer_main, &writers[w]), 0);
 		}
-		while (now_ms() < end) {
+		/* At least two gets racing the writers however slow the machine
+		 * (a loaded ThreadSanitizer run once managed under one a round). */
+		while (now_ms() < end || round_gets < 2) {
 			/* Mostly a full buffer, sometimes a small one (rule 8 of
 			 * docs/semantics.md). */
 			size_t cap = (gets % 5 == 4) ? 3 : NPAGES;
@@ -134,6 +137,7 @@ static unsigned long lost_write_check(size_t region_pages, int rounds, int round
 			count = t_get(sh.base, NPAGES * P, WW_GET_RESET, pages, cap);
 			record(sh.base, pages, count, snap);
 			gets++;
+			round_gets++;
 			reported += count;
 			if (op)
 				op(sh.base, gets);

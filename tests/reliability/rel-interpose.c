@@ -6,10 +6,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rel-interpose.h"
+#include "ww-compat.h"
 
 static _Thread_local unsigned long fail_request;	/* 0: mprotect */
 static _Thread_local int fail_at, fail_calls, fail_err;
@@ -52,6 +54,29 @@ static long call(long nr, bool matches, long a, long b, long c)
 	return hit && ret >= 0 ? fail() : ret;
 }
 
+static _Thread_local unsigned long after_request;
+static _Thread_local int after_at, after_calls;
+static _Thread_local void (*after_fn)(void *);
+static _Thread_local void *after_arg;
+
+void rel_after_nth(unsigned long request, int nth, void (*fn)(void *), void *arg)
+{
+	after_request = request;
+	after_calls = 0;
+	after_at = nth;
+	after_fn = fn;
+	after_arg = arg;
+}
+
+static bool matches(unsigned long want, unsigned long request, const void *arg)
+{
+	if (want == REL_RESETTING_SCAN || want == REL_LOOKING_SCAN)
+		return request == PAGEMAP_SCAN &&
+		       !(((const struct pm_scan_arg *)arg)->flags & PM_SCAN_WP_MATCHING) ==
+		       (want == REL_LOOKING_SCAN);
+	return request == want;
+}
+
 int ioctl(int fd, unsigned long request, ...);
 int ioctl(int fd, unsigned long request, ...)
 {
@@ -61,8 +86,14 @@ int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return (int)call(SYS_ioctl, fail_request && request == fail_request, fd, (long)request,
-			 (long)arg);
+	int ret = (int)call(SYS_ioctl, fail_request && matches(fail_request, request, arg), fd,
+			    (long)request, (long)arg);
+
+	if (after_at && matches(after_request, request, arg) && ++after_calls == after_at) {
+		after_at = 0;
+		after_fn(after_arg);
+	}
+	return ret;
 }
 
 int mprotect(void *addr, size_t len, int prot);

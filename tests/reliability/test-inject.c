@@ -270,9 +270,10 @@ static void scan_eintr(void)
 }
 
 /*
- * The second of two scans of one get-and-reset fails (two committed runs
- * around a decommitted page).  Pages of the first run were already made
- * clean: they must be returned, and the second run's on the next call.
+ * The second of two resetting scans of one get-and-reset fails (two
+ * committed runs around a decommitted page; each run's look before it
+ * works).  Pages of the first run were already made clean: they must be
+ * returned, and the second run's on the next call.
  */
 static void scan_fails_midway(void)
 {
@@ -286,7 +287,7 @@ static void scan_fails_midway(void)
 	assert_int_equal(ww_decommit((char *)base + 4 * P, P), 0);
 	t_touch(base, 1);
 	t_touch(base, 6);
-	rel_fail_nth(PAGEMAP_SCAN, 2, EFAULT, REL_FAIL_BEFORE);
+	rel_fail_nth(REL_RESETTING_SCAN, 2, EFAULT, REL_FAIL_BEFORE);
 	n = t_get(base, 8 * P, WW_GET_RESET, pages, 16);
 	rel_fail_disarm();
 	assert_int_equal(n, 1);

@@ -32,7 +32,7 @@ static void teardown(void)
 /* The call that re-protects pages in each backend's get-and-reset. */
 static unsigned long reprotect_call(enum ww_backend b)
 {
-	return b == WW_BACKEND_UFFD ? PAGEMAP_SCAN : b == WW_BACKEND_UFFD_SYNC ? UFFDIO_WRITEPROTECT : 0;
+	return b == WW_BACKEND_UFFD ? REL_RESETTING_SCAN : b == WW_BACKEND_UFFD_SYNC ? UFFDIO_WRITEPROTECT : 0;
 }
 
 /* Pages seen over several calls, as a set of page indexes. */
@@ -254,7 +254,38 @@ static void unregistered_vma_external(void)
 	munmap(base, 16 * P);
 }
 
+/* ---- a get-and-reset that finds a few pages looks first, then resets
+ * just their runs (shim/backend_uffd.c, scan_few_or_range) */
+
+static void write_pages_5_6_40(void *base)
+{
+	t_touch(base, 5);	/* in the run found: reset by this call */
+	t_touch(base, 6);	/* next to it, and far away: left for the next */
+	t_touch(base, 40);
+}
+
+/* Writes that land between the look and the resets are never lost. */
+static void write_between_look_and_reset(void)
+{
+	void *pages[64];
+	char *base;
+
+	if (t_backend != WW_BACKEND_UFFD)
+		T_SKIP("the look before the reset is the uffd backend's");
+	base = rel_alloc_rw(64);
+	t_touch(base, 5);
+	rel_after_nth(REL_LOOKING_SCAN, 1, write_pages_5_6_40, base);
+	assert_int_equal(t_get(base, 64 * P, WW_GET_RESET, pages, 64), 1);
+	rel_after_nth(0, 0, NULL, NULL);
+	assert_ptr_equal(pages[0], base + 5 * P);
+	T_EXPECT(base, 64, 6, 40);	/* written during the call, not reset */
+	assert_int_equal(t_get(base, 64 * P, WW_GET_RESET, pages, 64), 2);
+	T_EXPECT_NONE(base, 64);
+	assert_int_equal(ww_free(base), 0);
+}
+
 static const struct ww_test tests[] = {
+	WW_TEST(write_between_look_and_reset),
 	WW_TEST(late_efault),
 	WW_TEST(late_enomem),
 	WW_TEST(late_eintr),
