@@ -386,8 +386,11 @@ static int scan_few_or_range(struct ww_region *r, struct scan *s, uintptr_t star
 	};
 	bool retried = false;
 	size_t pages = 0;
-	int n = scan_once(r, &look, &retried);
+	int n;
 
+	if (!room)
+		return 0;	/* max_pages 0 would mean no limit */
+	n = scan_once(r, &look, &retried);
 	if (n < 0)
 		return n;
 	if (n == 0 && look.walk_end >= end)
