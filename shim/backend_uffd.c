@@ -455,13 +455,10 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 		};
 
-		if (pagemap_scan(&scan) < 0) {
-			if (errno == EINTR || recover_external(r, errno, &retried))
-				continue;
-			WW_DEBUG("PAGEMAP_SCAN (reset) %#lx-%#lx: %s", (unsigned long)start,
-				 (unsigned long)end, strerror(errno));
-			return -errno;
-		}
+		int ret = scan_once(r, &scan, &retried);
+
+		if (ret < 0)
+			return ret;
 		if (scan.walk_end <= start)
 			break;
 		start = scan.walk_end;
