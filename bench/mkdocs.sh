@@ -71,6 +71,7 @@ into the build's `bench/` directory.
 | `none-fresh` | the same stores on never-touched memory: a plain minor fault, the floor of any write fault; in the caller workloads the untracked floor: its allocation is the `mmap` alone |
 | `raw-scan` | its own userfaultfd (WP_ASYNC + WP_UNPOPULATED) and the bare `PAGEMAP_SCAN` calls the library makes (a look that protects nothing; then, for a few written runs, the get-and-clear of each, else the get-and-clear loop), no library: the floor of `uffd`; its allocation (mmap + `UFFDIO_REGISTER` + `UFFDIO_WRITEPROTECT` of a fresh range) is the floor of `ww_alloc` and `VirtualAlloc(MEM_WRITE_WATCH)`, its reset (a vector-less `PAGEMAP_SCAN` that write-protects only the written pages) the floor of `ResetWriteWatch` |
 | `uffd` | the library, `WW_BACKEND_UFFD` |
+| `uffd-ext` | the same backend called the way ww-wine's unix side calls it: the caller maps the memory and watches it `WW_WATCH_EXTERNAL` (`ww_watch_fresh`), gets go through `ww_get_checked` (ww-wine's PE side has probed the buffer), so none of `ww_get`'s two system calls of checks; caller workloads only, to split a wine-shim call into its parts |
 | `uffd-sync` | the library, `WW_BACKEND_UFFD_SYNC` (handler thread resolving each fault) |
 | `mprotect` | the library, `WW_BACKEND_MPROTECT` (SIGSEGV + mprotect) |
 | `soft-dirty` | `/proc/self/clear_refs` "4" + pagemap bit 55; needs `CONFIG_MEM_SOFT_DIRTY` (listed as unavailable, with the reason, when the kernel lacks it) |
@@ -146,11 +147,13 @@ nothing (an empty section should cost about one bare `PAGEMAP_SCAN`);
 `reset/call` = `reset_per_call` (clr's chunks); `alloc/call` =
 `alloc_per_call`, allocating and watching one fresh section or buffer; each
 with its ratio to raw-scan, the bare ioctls on the same ranges.  Under each
-cell, "where a wine-shim call goes": wine-shim per call / native `ww_get`
-(uffd) per call / raw-scan per call, split as ioctls (raw-scan) +
-library (uffd - raw-scan) + PE side, unix call and Wine (wine-shim -
-uffd), beside wine-builtin.  The parts are differences of medians of
-separate rows of one run, not a trace of one call.  The timer (one clock
+cell, "where a wine-shim call goes": wine-shim per call split as ioctls
+(raw-scan) + library (uffd-ext - raw-scan) + PE side, unix call and Wine
+(wine-shim - uffd-ext), beside native `ww_get` (uffd) with its checks
+(uffd - uffd-ext: the buffer probe and the mapping check, two system
+calls ww-wine does not need) and wine-builtin.  The parts are differences
+of medians of separate rows of one run, not a trace of one call, so a part
+smaller than the run-to-run spread can come out negative.  The timer (one clock
 read before and after each call; QueryPerformanceCounter under Wine) is
 inside every per-call figure.
 

@@ -125,6 +125,8 @@ int row_applies(int row, const struct cell_spec *s)
 		return s->wl != WL_THREADS && !workload_is_caller(s->wl);
 	case ROW_SOFT_DIRTY:	/* process-wide clear_refs: one section's reset clears all */
 		return !workload_is_caller(s->wl);
+	case ROW_UFFD_EXT:	/* splits the wine-shim call: only where calls are timed */
+		return workload_is_caller(s->wl);
 	default:
 		return 1;
 	}

@@ -50,7 +50,7 @@ static void write_blocks(const struct bench *b, FILE *f, int size_plot, uint64_t
 			 struct blocks *bl)
 {
 	static const int order[ROW_COUNT] = {
-		ROW_RAW_SCAN, ROW_UFFD, ROW_UFFD_SYNC, ROW_MPROTECT, ROW_SOFT_DIRTY,
+		ROW_RAW_SCAN, ROW_UFFD, ROW_UFFD_EXT, ROW_UFFD_SYNC, ROW_MPROTECT, ROW_SOFT_DIRTY,
 		ROW_WINE_BUILTIN, ROW_WINE_SHIM, ROW_NONE_FRESH, ROW_NONE,
 	};
 	int blocks = 0;

@@ -28,6 +28,11 @@ fi
 for m in get_per_call empty_get_per_call reset_per_call alloc_per_call; do
 	grep -q "\"metric\": \"$m\"" "$out.callers.json" || { echo "JSON lacks $m"; exit 1; }
 done
+# uffd-ext (the library as ww-wine calls it) runs wherever uffd does
+if grep -q '"backend": "uffd", "workload": "gc-sections"' "$out.callers.json" &&
+   ! grep -q '"backend": "uffd-ext", "workload": "gc-sections"' "$out.callers.json"; then
+	echo "uffd ran gc-sections, uffd-ext did not"; cat "$out.callers.txt"; exit 1
+fi
 if grep -q 'FAIL\|ERROR' "$out.callers.txt"; then
 	echo "a caller-workload cell failed"; cat "$out.callers.txt"; exit 1
 fi

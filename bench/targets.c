@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const row_names[ROW_COUNT] = {
-	"none", "none-fresh", "raw-scan", "uffd", "uffd-sync", "mprotect",
+	"none", "none-fresh", "raw-scan", "uffd", "uffd-ext", "uffd-sync", "mprotect",
 	"soft-dirty", "wine-builtin", "wine-shim",
 };
 
@@ -49,6 +49,7 @@ const struct target *target_for_row(int row, const char **why)
 		*why = soft_dirty_unavailable();
 		return *why ? NULL : &target_soft_dirty;
 	case ROW_UFFD:
+	case ROW_UFFD_EXT:
 	case ROW_UFFD_SYNC:
 	case ROW_MPROTECT:
 		return lib_target(row, why);

@@ -11,6 +11,7 @@ enum row {
 	ROW_NONE_FRESH,		/* floor: same writes to fresh memory = a plain minor fault */
 	ROW_RAW_SCAN,		/* floor: bare PAGEMAP_SCAN get-and-clear, own uffd */
 	ROW_UFFD,		/* library, WW_BACKEND_UFFD */
+	ROW_UFFD_EXT,		/* the same, called as ww-wine's unix side calls it */
 	ROW_UFFD_SYNC,		/* library, WW_BACKEND_UFFD_SYNC */
 	ROW_MPROTECT,		/* library, WW_BACKEND_MPROTECT */
 	ROW_SOFT_DIRTY,		/* clear_refs + pagemap bit 55 */
