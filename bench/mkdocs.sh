@@ -81,7 +81,11 @@ into the build's `bench/` directory.
 Every native cell repetition runs in a fresh forked process (after an untimed
 warm-up on a small region), repetition-major across rows, so no backend's
 state (the mprotect backend's SIGSEGV handler, a handler thread, page tables)
-touches another's numbers.  Wine cells run in one Wine process per cell
+touches another's numbers.  Before its cell each child runs a moment on
+every CPU it may use, so that, like any program that has threads or has
+migrated and like every Wine process, its TLB flushes go to all of them
+([pitfall 13 of kernel-notes.md](kernel-notes.md): 2-3 us more per resetting scan here, for
+the life of the process).  Wine cells run in one Wine process per cell
 (warmed up once, untimed), which runs each repetition when ww-bench tells it
 to (`--paced`): repetition i of every row, native and Wine, runs before
 repetition i+1 (the rows in order, then in reverse order), so a drift of the

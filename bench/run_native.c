@@ -4,11 +4,21 @@
  * cell, so one backend's state (the mprotect backend's SIGSEGV handler, a
  * uffd-sync handler thread, page tables) never touches another's numbers.
  * The parent itself never calls the library.
+ *
+ * Before its cell a child runs a moment on every CPU it may use, so that,
+ * like any program that has migrated or has threads (and like every Wine
+ * process, which sleeps on the wineserver and wakes anywhere), its mm has
+ * been on each of them: x86 then sends every TLB flush of a resetting scan
+ * to all of them, which costs 2-3 us more per flush here, for the life of
+ * the process (pitfall 13 of docs/kernel-notes.md).  A fresh child that
+ * never left its CPU would time a floor no real process sees.
  */
 #include "config.h"
 #include "harness.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +54,31 @@ static int spawn(int *rfd, void (*child)(FILE *, void *), void *arg)
 	return pid;
 }
 
+/* Run on each allowed CPU in turn, then allow them all again. */
+static void visit_every_cpu(void)
+{
+	cpu_set_t allowed, one;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		fprintf(stderr, "ww-bench: sched_getaffinity: %s: the cell runs with the CPU"
+				" history it has\n", strerror(errno));
+		return;
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		/* the kernel moves us before the call returns */
+		if (sched_setaffinity(0, sizeof(one), &one))
+			fprintf(stderr, "ww-bench: sched_setaffinity to CPU %d: %s: the cell"
+					" runs without having been there\n", cpu, strerror(errno));
+	}
+	if (sched_setaffinity(0, sizeof(allowed), &allowed))
+		fprintf(stderr, "ww-bench: sched_setaffinity back to all CPUs: %s\n",
+			strerror(errno));
+}
+
 static void child_cell(FILE *out, void *arg)
 {
 	struct result *r = arg;
@@ -54,6 +89,7 @@ static void child_cell(FILE *out, void *arg)
 		fprintf(out, "error unavailable: %s\n", why ? why : "?");
 		return;
 	}
+	visit_every_cpu();
 	cell_warmup(t, &r->spec);
 	cell_run(t, &r->spec, out);
 }
