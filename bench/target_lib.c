@@ -127,11 +127,19 @@ static int ext_setup(struct area *a, const struct cell_spec *s)
 	return 0;
 }
 
-/* VirtualAlloc(MEM_WRITE_WATCH) as ww-wine makes it: Wine's mmap, then the
- * unix side's watch */
+/* VirtualAlloc(MEM_WRITE_WATCH) as ww-wine makes it: Wine's plain mmap (no
+ * madvise: ww_watch_fresh does what the THP mode needs), then the unix
+ * side's watch */
 static int ext_alloc(struct area *a, const struct cell_spec *s)
 {
-	return map_area(a, 0) ? -1 : ext_setup(a, s);
+	void *p = mmap(NULL, a->size, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		cell_error("mmap %llu: %s", (unsigned long long)a->size, strerror(errno));
+		return -1;
+	}
+	a->base = p;
+	return ext_setup(a, s);
 }
 
 static int ext_get(struct area *a, char *start, uint64_t len, int reset, void **pages,
