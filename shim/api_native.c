@@ -471,15 +471,17 @@ static int lock_watched(void *addr, size_t size, struct ww_region **rp, size_t *
 	return 0;
 }
 
-/* Pages a backend reports per pass: found under the table lock into this
- * buffer, then copied to the caller with no lock held (a crash in caller
- * memory must not leave the lock taken: a crash handler that forks would
- * wait for it forever in the atfork handler). */
-#define GET_CHUNK 512
+/* Runs a backend reports per pass: found under the table lock into this
+ * buffer, then expanded into the caller's array with no lock held (a crash
+ * in caller memory must not leave the lock taken: a crash handler that
+ * forks would wait for it forever in the atfork handler).  Runs, so that a
+ * dense range is one pass however long: each pass is a resetting scan of
+ * its own, and splitting one costs (pitfall 14 of docs/kernel-notes.md). */
+#define GET_RUNS 256
 
 int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 {
-	void *chunk[GET_CHUNK];
+	struct ww_run runs[GET_RUNS];
 	struct ww_region *r, *found;
 	size_t first, last, total = 0, cap = *count;
 	bool reset = flags & WW_GET_RESET;
@@ -490,20 +492,23 @@ int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t
 	if (ret)
 		return ret;
 	for (;;) {
-		size_t want = cap - total < GET_CHUNK ? cap - total : GET_CHUNK, n = want;
+		struct ww_found f = { .runs = runs, .max_runs = GET_RUNS, .max_pages = cap - total };
+		uintptr_t base = r->base;	/* r may go once unlocked */
 
-		ret = r->ops->get(r, first, last, reset, chunk, &n);
+		ret = r->ops->get(r, first, last, reset, &f);
 		ww_table_unlock();
-		memcpy(pages + total, chunk, n * sizeof(chunk[0]));
-		total += n;
-		if (ret || n < want || total == cap)
+		for (size_t i = 0; i < f.nruns; i++)
+			for (size_t p = runs[i].first; p < runs[i].last; p++)
+				pages[total++] = (void *)(base + (p << ww_page_shift));
+		/* Fewer runs than fit: the backend stopped at the range's end. */
+		if (ret || total == cap || f.nruns < GET_RUNS)
 			break;
 		/* More may be written: go on after the last page found, if the
 		 * region is still there (each page is got and reset
 		 * atomically; the call as a whole never was). */
-		first = ww_page_index(r, (uintptr_t)chunk[n - 1]) + 1;
+		first = runs[GET_RUNS - 1].last;
 		ww_table_lock_shared();
-		found = region_for(r->base + (first << ww_page_shift), ww_page_addr(r, last));
+		found = region_for(base + (first << ww_page_shift), base + (last << ww_page_shift));
 		if (first >= last || found != r) {
 			ww_table_unlock();
 			break;

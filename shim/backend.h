@@ -11,6 +11,47 @@
 
 struct ww_region;
 
+/*
+ * What a get found: runs [first, last) of written pages (page indexes in
+ * the region), ascending.  A get stores at most max_runs runs and
+ * max_pages pages in all, and never takes (resets) a page it has no room
+ * to store.  Runs rather than addresses, so that a dense range of any
+ * length is one pass of ww_get and one resetting scan, not one per few
+ * hundred pages (pitfall 14 of docs/kernel-notes.md).
+ */
+struct ww_run {
+	size_t first, last;
+};
+
+struct ww_found {
+	struct ww_run *runs;
+	size_t max_runs, nruns;
+	size_t max_pages, npages;
+};
+
+static inline size_t ww_found_page_room(const struct ww_found *f)
+{
+	return f->max_pages - f->npages;
+}
+
+/* Runs that still fit: a get that may find this many more separate runs
+ * stores all of them. */
+static inline size_t ww_found_run_room(const struct ww_found *f)
+{
+	return f->max_runs - f->nruns;
+}
+
+/* Store [first, last): at most the page room, and a run right after the
+ * last one extends it (else the caller has made sure a run fits). */
+static inline void ww_found_add(struct ww_found *f, size_t first, size_t last)
+{
+	if (f->nruns && f->runs[f->nruns - 1].last == first)
+		f->runs[f->nruns - 1].last = last;
+	else
+		f->runs[f->nruns++] = (struct ww_run){ first, last };
+	f->npages += last - first;
+}
+
 struct ww_backend_ops {
 	enum ww_backend kind;
 	const char *name;
@@ -39,11 +80,11 @@ struct ww_backend_ops {
 	/* Change protection of committed pages [first, last) to prot without
 	 * changing written state (r->prot is updated by the caller after). */
 	int (*protect)(struct ww_region *r, size_t first, size_t last, int prot);
-	/* Written pages in [first, last), ascending, at most *count; with reset
-	 * exactly those become clean atomically.  Stores page base addresses
-	 * in pages[] (the caller's array: written only for pages found). */
+	/* Written pages in [first, last), ascending, as many as fit in found
+	 * (the library's buffer, never the caller's); with reset exactly those
+	 * become clean atomically. */
 	int (*get)(struct ww_region *r, size_t first, size_t last, bool reset,
-		   void **pages, size_t *count);
+		   struct ww_found *found);
 	/* Make [first, last) clean. */
 	int (*reset)(struct ww_region *r, size_t first, size_t last);
 	/* Whether committed page i, mapped with prot, is as this backend left

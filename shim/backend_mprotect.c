@@ -570,12 +570,12 @@ static const struct ww_rearm mp_rearm_ops = {
  * the call began then has its bit set.
  */
 static int mp_get(struct ww_region *r, size_t first, size_t last, bool reset,
-		  void **pages, size_t *count)
+		  struct ww_found *found)
 {
 	mp_flush_warnings();
 	ww_signal_sync();
 	return ww_tracker_get(r, ww_tracker_of(r), &mp_rearm_ops, first, last, reset,
-			      pages, count);
+			      found);
 }
 
 static int mp_reset(struct ww_region *r, size_t first, size_t last)

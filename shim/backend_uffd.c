@@ -305,9 +305,7 @@ static int pagemap_scan(struct pm_scan_arg *scan)
 
 struct scan {
 	bool reset;
-	void **pages;
-	size_t capacity;
-	size_t found;
+	struct ww_found *found;
 };
 
 /* One scan, retried on EINTR and after a lost registration: its result,
@@ -327,20 +325,23 @@ static int scan_once(struct ww_region *r, struct pm_scan_arg *scan, bool *retrie
 	}
 }
 
-/* Scan [start, end) for written pages, appending them (and resetting them
- * with s->reset): the plain get-and-clear loop. */
+/* Scan [start, end) for written pages, storing them (and resetting them
+ * with s->reset): the plain get-and-clear loop.  The kernel returns at
+ * most as many regions as runs still fit and as many pages as fit. */
 static int scan_range(struct ww_region *r, struct scan *s, uintptr_t start, uintptr_t end)
 {
 	struct page_region vec[SCAN_VEC_LEN];
+	struct ww_found *f = s->found;
 	bool retried = false;
 
-	while (start < end && s->found < s->capacity) {
+	while (start < end && ww_found_page_room(f) && ww_found_run_room(f)) {
+		size_t runs = ww_found_run_room(f);
 		struct pm_scan_arg scan = {
 			.size = sizeof(scan),
 			.flags = PM_SCAN_CHECK_WPASYNC | (s->reset ? PM_SCAN_WP_MATCHING : 0),
 			.start = start, .end = end,
-			.vec = (uintptr_t)vec, .vec_len = SCAN_VEC_LEN,
-			.max_pages = s->capacity - s->found,
+			.vec = (uintptr_t)vec, .vec_len = runs < SCAN_VEC_LEN ? runs : SCAN_VEC_LEN,
+			.max_pages = ww_found_page_room(f),
 			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 		};
 		int n = scan_once(r, &scan, &retried);
@@ -348,9 +349,7 @@ static int scan_range(struct ww_region *r, struct scan *s, uintptr_t start, uint
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
-			for (uintptr_t p = vec[i].start; p < vec[i].end && s->found < s->capacity;
-			     p += ww_page_size)
-				s->pages[s->found++] = (void *)p;
+			ww_found_add(f, ww_page_index(r, vec[i].start), ww_page_index(r, vec[i].end));
 		if (scan.walk_end <= start)
 			break;	/* no progress: never loop forever */
 		start = scan.walk_end;
@@ -375,7 +374,7 @@ static int scan_range(struct ww_region *r, struct scan *s, uintptr_t start, uint
 static int scan_few_or_range(struct ww_region *r, struct scan *s, uintptr_t start, uintptr_t end)
 {
 	struct page_region vec[FEW_RUNS + 1];
-	size_t room = s->capacity - s->found;
+	size_t room = ww_found_page_room(s->found);
 	struct pm_scan_arg look = {
 		.size = sizeof(look),
 		.flags = PM_SCAN_CHECK_WPASYNC,
@@ -388,7 +387,7 @@ static int scan_few_or_range(struct ww_region *r, struct scan *s, uintptr_t star
 	size_t pages = 0;
 	int n;
 
-	if (!room)
+	if (!room || !ww_found_run_room(s->found))
 		return 0;	/* max_pages 0 would mean no limit */
 	n = scan_once(r, &look, &retried);
 	if (n < 0)
@@ -419,25 +418,23 @@ static int scan_run(struct ww_region *r, size_t a, size_t b, void *arg)
 
 static int report_all_run(struct ww_region *r, size_t a, size_t b, void *arg)
 {
-	struct scan *s = arg;
+	struct ww_found *f = arg;
+	size_t room = ww_found_page_room(f);
 
-	for (size_t i = a; i < b && s->found < s->capacity; i++)
-		s->pages[s->found++] = (void *)ww_page_addr(r, i);
+	(void)r;
+	if (room && ww_found_run_room(f))
+		ww_found_add(f, a, b - a < room ? b : a + room);
 	return 0;
 }
 
 static int uffd_get(struct ww_region *r, size_t first, size_t last, bool reset,
-		    void **pages, size_t *count)
+		    struct ww_found *found)
 {
-	struct scan s = { .reset = reset, .pages = pages, .capacity = *count };
-	int ret;
+	struct scan s = { .reset = reset, .found = found };
 
 	if (child_untracked)
-		ret = ww_region_for_each_run(r, first, last, true, report_all_run, &s);
-	else
-		ret = ww_region_for_each_run(r, first, last, true, scan_run, &s);
-	*count = s.found;
-	return ret;
+		return ww_region_for_each_run(r, first, last, true, report_all_run, found);
+	return ww_region_for_each_run(r, first, last, true, scan_run, &s);
 }
 
 static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)

@@ -494,17 +494,15 @@ static const struct ww_rearm us_rearm_ops = {
 };
 
 static int us_get(struct ww_region *r, size_t first, size_t last, bool reset,
-		  void **pages, size_t *count)
+		  struct ww_found *found)
 {
 	int err = us_check_fd();
 
-	if (err) {
-		*count = 0;
+	if (err)
 		return err;
-	}
 	us_mark_barrier();
 	return ww_tracker_get(r, ww_tracker_of(r), &us_rearm_ops, first, last, reset,
-			      pages, count);
+			      found);
 }
 
 static int us_reset(struct ww_region *r, size_t first, size_t last)

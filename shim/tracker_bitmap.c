@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "bitmap.h"
 #include "init.h"
 #include "log.h"
@@ -151,29 +152,35 @@ static size_t take(struct ww_tracker *t, size_t first, size_t last, bool clear,
 	return ww_bits_take(t->dirty, first, last < t->npages ? last : t->npages, clear, out, cap);
 }
 
-int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
-		   size_t first, size_t last, bool reset, void **pages, size_t *count)
+static size_t min3(size_t a, size_t b, size_t c)
 {
-	size_t buf[WW_TAKE_CHUNK], total = 0, cap = *count;
+	return a < b ? (a < c ? a : c) : (b < c ? b : c);
+}
+
+int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
+		   size_t first, size_t last, bool reset, struct ww_found *found)
+{
+	size_t buf[WW_TAKE_CHUNK];
 	int err = 0;
 
 	/* Chunks keep the order ascending: each takes the lowest bits left
-	 * after the previous one. */
-	while (total < cap && first < last) {
-		size_t want = cap - total < WW_TAKE_CHUNK ? cap - total : WW_TAKE_CHUNK;
-		size_t n = take(t, first, last, reset, buf, want), ok = n, k;
+	 * after the previous one.  At most as many pages as runs still fit:
+	 * each may be a run of its own. */
+	while (first < last) {
+		size_t want = min3(ww_found_page_room(found), ww_found_run_room(found),
+				   WW_TAKE_CHUNK);
+		size_t n = want ? take(t, first, last, reset, buf, want) : 0, ok = n, k;
 
 		if (!n)
 			break;
 		if (reset)
 			err = rearm_taken(r, t, ra, buf, n, &ok);
 		for (k = 0; k < ok; k++)
-			pages[total++] = (void *)ww_page_addr(r, buf[k]);
+			ww_found_add(found, buf[k], buf[k] + 1);
 		if (err)
 			break;
 		first = buf[n - 1] + 1;
 	}
-	*count = total;
 	return err;
 }
 

@@ -25,6 +25,8 @@
 #include "hidden.h"
 #include "region.h"
 
+struct ww_found;	/* backend.h */
+
 struct ww_tracker {
 	ww_word *dirty;		/* bit per page, lazily backed */
 	size_t npages;
@@ -70,14 +72,14 @@ struct ww_rearm {
  * ops->get and ops->reset on top of a tracker.  With reset, bits are taken
  * first, then the taken pages are re-armed in coalesced spans.  A span whose
  * re-arm fails with ENOMEM (vm.max_map_count) keeps its bits: those pages
- * stay writable and reported (over-report, counted).  Get stores page
- * addresses in pages[] (only for pages found) and *count; on any other
- * failure it returns -errno with *count = the pages already returned (and
- * made clean); every other taken bit is set again, so nothing is lost.
+ * stay writable and reported (over-report, counted).  Get stores the runs
+ * found in found (backend.h); on any other failure it returns -errno with
+ * found holding the pages already returned (and made clean); every other
+ * taken bit is set again, so nothing is lost.
  */
 WW_HIDDEN int ww_tracker_get(struct ww_region *r, struct ww_tracker *t,
 			     const struct ww_rearm *ra, size_t first, size_t last,
-			     bool reset, void **pages, size_t *count);
+			     bool reset, struct ww_found *found);
 WW_HIDDEN int ww_tracker_reset(struct ww_region *r, struct ww_tracker *t,
 			       const struct ww_rearm *ra, size_t first, size_t last);
 

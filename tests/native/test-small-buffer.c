@@ -137,6 +137,56 @@ static void contiguous_run(void)
 	free(pages);
 }
 
+/* Runs of 1 to 37 pages with gaps of 1 to 3: more runs than the library
+ * stores per pass (256) and more pages than its old 512-page chunks, so the
+ * continuation after a full set of runs, and a buffer ending inside a run,
+ * must neither skip nor repeat a page; a second get finds nothing. */
+static bool long_run_page(size_t i, size_t n)
+{
+	size_t p = 0, run = 0;
+
+	while (p < n) {
+		size_t len = 1 + run % 37, gap = 1 + run % 3;
+
+		if (i < p + len)
+			return i >= p;
+		p += len + gap;
+		run++;
+	}
+	return false;
+}
+
+static void runs_of_many_lengths(void)
+{
+	const size_t n = 8192;
+	char *base = t_alloc(n, WW_ALLOC_COMMIT, RW);
+	void **pages = calloc(n, sizeof(*pages));
+	size_t want = 0, got, next;
+
+	assert_non_null(pages);
+	for (size_t i = 0; i < n; i++)
+		if (long_run_page(i, n)) {
+			t_touch(base, i);
+			want++;
+		}
+	assert_true(want > 2 * 512);
+	/* first a buffer that ends inside a run, then the rest */
+	got = t_get(base, n * P, WW_GET_RESET, pages, 1000);
+	assert_int_equal(got, 1000);
+	got += t_get(base, n * P, WW_GET_RESET, pages + 1000, n - 1000);
+	assert_int_equal(got, want);
+	next = 0;
+	for (size_t k = 0; k < got; k++, next++) {
+		while (!long_run_page(next, n))
+			next++;
+		if (pages[k] != base + next * P)
+			fail_msg("entry %zu: page %ld, want %zu", k,
+				 (long)(((char *)pages[k] - base) / (long)P), next);
+	}
+	assert_int_equal(t_get(base, n * P, 0, pages, n), 0);
+	free(pages);
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST(count_one_resets_lowest_only),
 	WW_TEST(small_buffer_without_reset),
@@ -144,5 +194,6 @@ static const struct ww_test tests[] = {
 	WW_TEST(long_range_every_other_page),
 	WW_TEST(many_regions_no_duplicates),
 	WW_TEST(contiguous_run),
+	WW_TEST(runs_of_many_lengths),
 };
 WW_MAIN(tests)
