@@ -528,6 +528,8 @@ int ww_get_checked(void *addr, size_t size, unsigned flags, void **pages, size_t
 
 int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 {
+	uintptr_t start, end;
+
 	ww_init();
 	if (!count)
 		return -EFAULT;
@@ -535,11 +537,18 @@ int ww_get(void *addr, size_t size, unsigned flags, void **pages, size_t *count)
 		return -EINVAL;
 	if (!pages || *count > SIZE_MAX / sizeof(*pages))
 		return -EFAULT;
-	/* Before anything is reset: pages[] must take *count entries, and
-	 * *count its result (one system call, see uaccess.c). */
+	if (page_range(addr, size, &start, &end))
+		return -EINVAL;
+	/* Before anything is reset: pages[] must take the entries this call
+	 * can fill, at most one per page of the range (each page of the
+	 * buffer checked costs here: a 2048-entry buffer for a 16-page
+	 * section was 5 pages to check, 0.6 us more), and *count its result
+	 * (one system call, see uaccess.c). */
 	{
+		size_t most = (end - start) >> ww_page_shift;
 		const struct ww_user_buf out[] = {
-			{ count, sizeof(*count) }, { pages, *count * sizeof(*pages) },
+			{ count, sizeof(*count) },
+			{ pages, (*count < most ? *count : most) * sizeof(*pages) },
 		};
 
 		if (ww_user_writable(out, 2))

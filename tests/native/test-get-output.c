@@ -60,6 +60,30 @@ static void native_get_into_read_only_array(void)
 	munmap(half, 2 * P);
 }
 
+/* Only the entries a call can fill are checked: a 2-page range into a
+ * buffer whose 2 writable slots run into read-only memory, *count 8. */
+static void native_get_checks_only_fillable_entries(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	char *half = ro_buffer(2, true);
+	void **straddle = (void **)(half + P - 2 * sizeof(void *));
+	size_t count = N;
+
+	t_touch(base, 0);
+	t_touch(base, 1);
+	assert_int_equal(ww_get(base, 2 * P, WW_GET_RESET, straddle, &count), 0);
+	assert_int_equal(count, 2);
+	assert_ptr_equal(straddle[0], base);
+	assert_ptr_equal(straddle[1], base + P);
+	T_EXPECT_NONE(base, N);
+	/* one more entry than the range has pages: refused, nothing reset */
+	t_touch(base, 0);
+	count = N;
+	assert_int_equal(ww_get(base, 3 * P, WW_GET_RESET, straddle, &count), -EFAULT);
+	T_EXPECT(base, N, 0);
+	munmap(half, 2 * P);
+}
+
 static void native_get_read_only_count(void)
 {
 	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
@@ -149,6 +173,7 @@ static void forking_crash_handler_does_not_hang(void)
 
 static const struct ww_test tests[] = {
 	WW_TEST(native_get_into_read_only_array),
+	WW_TEST(native_get_checks_only_fillable_entries),
 	WW_TEST(native_get_read_only_count),
 	WW_TEST(win32_get_write_watch_into_read_only_memory),
 	WW_TEST(forking_crash_handler_does_not_hang),
