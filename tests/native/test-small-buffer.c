@@ -138,7 +138,7 @@ static void contiguous_run(void)
 }
 
 /* Runs of 1 to 37 pages with gaps of 1 to 3: more runs than the library
- * stores per pass (256) and more pages than its old 512-page chunks, so the
+ * stores per pass (512) and more pages than its old 512-page chunks, so the
  * continuation after a full set of runs, and a buffer ending inside a run,
  * must neither skip nor repeat a page; a second get finds nothing. */
 static bool long_run_page(size_t i, size_t n)
@@ -158,18 +158,20 @@ static bool long_run_page(size_t i, size_t n)
 
 static void runs_of_many_lengths(void)
 {
-	const size_t n = 8192;
+	const size_t n = 16384;
 	char *base = t_alloc(n, WW_ALLOC_COMMIT, RW);
 	void **pages = calloc(n, sizeof(*pages));
-	size_t want = 0, got, next;
+	size_t want = 0, runs = 0, got, next;
 
 	assert_non_null(pages);
 	for (size_t i = 0; i < n; i++)
 		if (long_run_page(i, n)) {
 			t_touch(base, i);
 			want++;
+			runs += !i || !long_run_page(i - 1, n);
 		}
 	assert_true(want > 2 * 512);
+	assert_true(runs > 512);
 	/* first a buffer that ends inside a run, then the rest */
 	got = t_get(base, n * P, WW_GET_RESET, pages, 1000);
 	assert_int_equal(got, 1000);
