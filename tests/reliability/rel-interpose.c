@@ -99,5 +99,11 @@ int ioctl(int fd, unsigned long request, ...)
 int mprotect(void *addr, size_t len, int prot);
 int mprotect(void *addr, size_t len, int prot)
 {
-	return (int)call(SYS_mprotect, !fail_request, (long)addr, (long)len, prot);
+	int ret = (int)call(SYS_mprotect, !fail_request, (long)addr, (long)len, prot);
+
+	if (after_at && !after_request && ++after_calls == after_at) {
+		after_at = 0;
+		after_fn(after_arg);
+	}
+	return ret;
 }
