@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,9 +153,21 @@ static size_t take(struct ww_tracker *t, size_t first, size_t last, bool clear,
 	return ww_bits_take(t->dirty, first, last < t->npages ? last : t->npages, clear, out, cap);
 }
 
-static size_t min3(size_t a, size_t b, size_t c)
+/* How many of the n ascending pages idx[] fit in found's runs. */
+static size_t pages_that_fit(const struct ww_found *f, const size_t *idx, size_t n)
 {
-	return a < b ? (a < c ? a : c) : (b < c ? b : c);
+	size_t room = ww_found_run_room(f), next = f->nruns ? f->runs[f->nruns - 1].last : SIZE_MAX;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (idx[k] != next) {	/* starts a run of its own */
+			if (!room)
+				break;
+			room--;
+		}
+		next = idx[k] + 1;
+	}
+	return k;
 }
 
 int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_rearm *ra,
@@ -164,20 +177,24 @@ int ww_tracker_get(struct ww_region *r, struct ww_tracker *t, const struct ww_re
 	int err = 0;
 
 	/* Chunks keep the order ascending: each takes the lowest bits left
-	 * after the previous one.  At most as many pages as runs still fit:
-	 * each may be a run of its own. */
+	 * after the previous one. */
 	while (first < last) {
-		size_t want = min3(ww_found_page_room(found), ww_found_run_room(found),
-				   WW_TAKE_CHUNK);
-		size_t n = want ? take(t, first, last, reset, buf, want) : 0, ok = n, k;
+		size_t room = ww_found_page_room(found), n, fit, ok, k;
 
-		if (!n)
+		if (!room)
 			break;
+		n = take(t, first, last, reset, buf, room < WW_TAKE_CHUNK ? room : WW_TAKE_CHUNK);
+		fit = pages_that_fit(found, buf, n);
+		if (fit < n && reset)
+			mark_pages(t, buf + fit, n - fit);	/* no room for their runs: not taken */
+		if (!fit)
+			break;
+		ok = fit;
 		if (reset)
-			err = rearm_taken(r, t, ra, buf, n, &ok);
+			err = rearm_taken(r, t, ra, buf, fit, &ok);
 		for (k = 0; k < ok; k++)
 			ww_found_add(found, buf[k], buf[k] + 1);
-		if (err)
+		if (err || fit < n)
 			break;
 		first = buf[n - 1] + 1;
 	}
