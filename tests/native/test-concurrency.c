@@ -322,17 +322,34 @@ static void calls_racing_with_free(void)
 	struct flip f = { .addr = NULL };
 	void *pages[16];
 	pthread_t th;
-	double end;
-	unsigned long ok = 0, failed = 0;
+	double start, end;
+	unsigned long ok = 0, failed = 0, last_cycles = 0, still = 0;
 	size_t size = 16 * P;
 	void *addr = NULL;
 
 	assert_int_equal(ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW), 0);
 	f.addr = addr;
 	assert_int_equal(pthread_create(&th, NULL, flip_main, &f), 0);
-	end = now_ms() + 500;
-	while (now_ms() < end && !atomic_load(&f.bad)) {
+	start = now_ms();
+	end = start + 500;
+	/* At least 500 ms and 11 cycles, at most 20 s.  On the synchronous
+	 * backends a loop of get-and-resets that never pauses can keep the
+	 * other thread's store from completing (re-protected between the
+	 * fault's resolution and the store's retry: reported each time, never
+	 * lost, but starved; seen under CI load as 1 cycle in 500 ms), so
+	 * when it has not moved for 64 rounds this loop sleeps 1 ms. */
+	while (!atomic_load(&f.bad) && now_ms() < start + 20000 &&
+	       (now_ms() < end || atomic_load(&f.cycles) <= 10)) {
 		size_t count = 16;
+		unsigned long seen = atomic_load(&f.cycles);
+
+		if (seen == last_cycles && ++still == 64) {
+			usleep(1000);
+			still = 0;
+		} else if (seen != last_cycles) {
+			last_cycles = seen;
+			still = 0;
+		}
 		int r1 = ww_get(f.addr, 16 * P, WW_GET_RESET, pages, &count);
 		int r2 = ww_reset(f.addr + 2 * P, 4 * P);
 		int r3 = ww_protect(f.addr, 16 * P, RW, NULL);
