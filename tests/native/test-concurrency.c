@@ -344,7 +344,7 @@ static void calls_racing_with_free(void)
 		unsigned long seen = atomic_load(&f.cycles);
 
 		if (seen == last_cycles && ++still == 64) {
-			usleep(1000);
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 			still = 0;
 		} else if (seen != last_cycles) {
 			last_cycles = seen;
