@@ -78,7 +78,7 @@ static void completed_writes_are_in_the_next_get(void)
 	pthread_t th[NWRITERS];
 	void *pages[NPAGES];
 	unsigned long missed = 0, gets = 0;
-	double end;
+	double start, end;
 
 	base = t_alloc(NPAGES, WW_ALLOC_COMMIT, RW);
 	atomic_store(&stop, 0);
@@ -88,14 +88,21 @@ static void completed_writes_are_in_the_next_get(void)
 		atomic_store(&gap_write[p], 0);
 	for (uintptr_t i = 0; i < NWRITERS; i++)
 		pthread_create(&th[i], NULL, writer_main, (void *)(i + 1));
-	end = now_ms() + RUN_MS;
-	while (now_ms() < end) {
+	start = now_ms();
+	end = start + RUN_MS;
+	/* Past RUN_MS only while no write has been judged (at most 20 s),
+	 * with a 1 ms gap between gets: on uffd-sync under ASan every store
+	 * faults and can outlast each short gap (CI once judged none in
+	 * 96893 gets). */
+	while (now_ms() < end || (!atomic_load(&judged) && now_ms() < start + 20000)) {
 		bool returned[NPAGES] = { false };
 		unsigned long gap;
 		size_t n;
 
 		for (volatile int spin = 0; spin < GAP_SPINS; spin++)
 			;
+		if (now_ms() >= end)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 		gap = atomic_fetch_add(&clock_ticks, 1);	/* even: this gap */
 		n = t_get(base, NPAGES * P, WW_GET_RESET, pages, NPAGES);
 
