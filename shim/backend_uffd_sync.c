@@ -515,31 +515,17 @@ static int us_reset(struct ww_region *r, size_t first, size_t last)
 	return ww_tracker_reset(r, ww_tracker_of(r), &us_rearm_ops, first, last);
 }
 
-struct us_mark_all {
-	struct ww_tracker *t;
-	size_t fresh;
-};
-
-static int us_mark_run(struct ww_region *r, size_t a, size_t b, void *arg)
-{
-	struct us_mark_all *m = arg;
-
-	m->fresh += ww_bits_set(m->t->dirty, a, b);
-	return 0;
-}
-
 /* Fork child: see us_fork_child(). */
 static void us_child_region(struct ww_region *r, void *arg)
 {
 	bool *failed = arg;
-	struct us_mark_all m = { .t = ww_tracker_of(r) };
+	struct ww_tracker *t = ww_tracker_of(r);
 
-	if (r->ops != &ww_backend_uffd_sync || !m.t)
+	if (r->ops != &ww_backend_uffd_sync || !t)
 		return;
 	/* the child's ptes lost their uffd-wp bits: every committed page may
 	 * be written unseen until its next reset, so report them all */
-	ww_region_for_each_run(r, 0, r->npages, true, us_mark_run, &m);
-	WW_STAT_ADD(overreported_pages, m.fresh);
+	WW_STAT_ADD(overreported_pages, ww_tracker_mark_committed(r, t, 0, r->npages));
 	if (us_fd >= 0 && us_register(us_fd, r->base, r->size) < 0)
 		*failed = true;
 }

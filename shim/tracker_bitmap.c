@@ -64,6 +64,28 @@ void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t, size_t fir
 	ww_region_for_each_run(r, first, last, false, forget_run, t);
 }
 
+struct mark_committed {
+	struct ww_tracker *t;
+	size_t fresh;
+};
+
+static int mark_run(struct ww_region *r, size_t a, size_t b, void *arg)
+{
+	struct mark_committed *m = arg;
+
+	m->fresh += ww_bits_set(m->t->dirty, a, b);
+	return 0;
+}
+
+size_t ww_tracker_mark_committed(struct ww_region *r, struct ww_tracker *t, size_t first,
+				 size_t last)
+{
+	struct mark_committed m = { .t = t };
+
+	ww_region_for_each_run(r, first, last, true, mark_run, &m);
+	return m.fresh;
+}
+
 /* May a span ending at page `end` (exclusive) grow to include page `next`? */
 static bool span_can_join(const struct ww_region *r, const struct ww_rearm *ra,
 			  size_t start, size_t end, size_t next)

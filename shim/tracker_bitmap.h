@@ -56,6 +56,11 @@ WW_HIDDEN void ww_tracker_release(struct ww_region *r);
 WW_HIDDEN void ww_tracker_forget_new(struct ww_region *r, struct ww_tracker *t,
 				     size_t first, size_t last);
 
+/* Mark the committed pages of [first, last) written (a fork child's
+ * over-report); returns how many were clean. */
+WW_HIDDEN size_t ww_tracker_mark_committed(struct ww_region *r, struct ww_tracker *t,
+					   size_t first, size_t last);
+
 /*
  * How a backend write-protects ("re-arms") pages [first, last) again after
  * their bits were cleared.  With same_prot, spans handed to rearm are
