@@ -44,6 +44,7 @@
 #include "stats.h"
 #include "sys.h"
 #include "tracker_bitmap.h"
+#include "vma.h"
 
 static struct sigaction mp_old_sa;	/* SIGSEGV action we chain to */
 static bool mp_installed;		/* under mp_install_lock */
@@ -586,12 +587,58 @@ static int mp_reset(struct ww_region *r, size_t first, size_t last)
 }
 
 /*
- * Nothing to do: the child's memory, protections, bitmap and signal handler
- * are its own copies and consistent with each other (no handler can be half
- * way in the child: only the forking thread exists there).
+ * Fork child.  Memory, protections, bitmap and signal handler are the
+ * child's own copies, but a handler of another thread may have been half
+ * way at the fork: page made writable, bit not yet set (the lossless order,
+ * mp_open_span).  That thread is not in the child, so the page would stay
+ * writable and clean, and the child's writes to it would be lost.  The
+ * kernel's mappings tell: every committed page in a writable mapping is
+ * marked written (an over-report of those pages only).  If the mappings
+ * cannot be read, every committed page is.  docs/kernel-notes.md pitfall 5.
  */
+struct mp_child {
+	struct ww_region *r;
+	struct ww_tracker *t;
+	size_t fresh;
+};
+
+static int mp_mark_writable(const struct ww_vma *v, void *arg)
+{
+	struct mp_child *c = arg;
+
+	if (v->mapped && v->prot & PROT_WRITE)
+		c->fresh += ww_tracker_mark_committed(c->r, c->t, ww_page_index(c->r, v->start),
+						      ww_page_index(c->r, v->end - 1) + 1);
+	return 0;
+}
+
+static void mp_child_region(struct ww_region *r, void *arg)
+{
+	size_t *fresh = arg;
+	struct mp_child c = { .r = r, .t = ww_tracker_of(r) };
+	int err;
+
+	if (r->ops != &ww_backend_mprotect || !c.t)
+		return;
+	err = ww_vma_walk(r->base, r->base + r->size, mp_mark_writable, &c);
+	if (err) {
+		c.fresh += ww_tracker_mark_committed(r, c.t, 0, r->npages);
+		WW_WARN("mprotect: fork child: cannot read the mappings of the region at %#lx (%s): "
+			"every committed page is reported as written",
+			(unsigned long)r->base, strerror(-err));
+	}
+	*fresh += c.fresh;
+}
+
 static void mp_fork_child(void)
 {
+	size_t fresh = 0;
+
+	ww_region_foreach(mp_child_region, &fresh);
+	WW_STAT_ADD(overreported_pages, fresh);
+	if (fresh)
+		WW_INFO("mprotect: fork child: %zu writable pages had no bit (a write fault was "
+			"being resolved at the fork): reported as written", fresh);
 }
 
 const struct ww_backend_ops ww_backend_mprotect = {

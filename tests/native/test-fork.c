@@ -7,7 +7,9 @@
  *    or since; every committed page reads as written until the child's first
  *    reset (over-report, never loss); after a reset it tracks normally.
  *  - mprotect: the child continues with its own consistent copy: exactly the
- *    parent's written pages at fork time, then its own writes.
+ *    parent's written pages at fork time, then its own writes (and any page
+ *    a handler of another thread was opening at the fork: see
+ *    test-mprotect-races, fork_child_of_handler_half_way_loses_nothing).
  * And whatever the child does (write, reset, free) the parent's report does
  * not change.  The child does not use cmocka: it checks, prints and exits
  * with the number of failed checks.

@@ -315,6 +315,52 @@ static void failed_protect_and_decommit_change_nothing(void)
 	T_EXPECT(x, 4, 1, 2);
 }
 
+/* ---- a fork while a handler is half way */
+
+/*
+ * Thread A's handler made clean page 1 writable and stops before marking
+ * it; the main thread forks right there.  The child has page 1 writable
+ * with its bit clear and no handler to finish: its own writes to page 1
+ * must be reported all the same, before and after its first reset.
+ * (Seen in CI as test-fork's fork_while_threads_busy: "child sees 0".)
+ */
+static void fork_child_of_handler_half_way_loses_nothing(void)
+{
+	char *x = t_alloc(4, WW_ALLOC_COMMIT, RW);
+	struct writer_thread w;
+	pid_t pid;
+
+	assert_int_equal(ww_reset(x, 4 * P), 0);
+	stall_arm(WW_TP_FAULT_MARK);
+	writer_start(&w, x + P, 1);
+	if (!stall_reached(WW_TP_FAULT_MARK, STALL_MS)) {
+		stall_reset();
+		writer_join(&w);
+		fail_msg("the write did not fault");
+	}
+	pid = fork();
+	if (pid == 0) {
+		uint64_t m;
+
+		alarm(5);
+		x[P + 8] = 2;	/* writable already: no fault */
+		m = t_written_mask(x, 4, WW_GET_RESET);
+		T_CHILD_CHECK(m == 0x2, "child's write to page 1 before its first call: get %#llx",
+			      (unsigned long long)m);
+		x[P + 16] = 3;
+		m = t_written_mask(x, 4, 0);
+		T_CHILD_CHECK(m == 0x2, "child's write to page 1 after its reset: get %#llx",
+			      (unsigned long long)m);
+		_exit(t_child_failures);
+	}
+	stall_release(WW_TP_FAULT_MARK);
+	writer_join(&w);
+	stall_reset();
+	assert_true(pid > 0);
+	assert_int_equal(t_wait_child(pid), 0);
+	T_EXPECT(x, 4, 1);	/* the parent's write, finished after the fork */
+}
+
 static const struct ww_test tests[] = {
 	WW_TEST_ONLY(unwatch_waits_for_handler_counted_late, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(write_in_flight_during_unwatch_succeeds, B(WW_BACKEND_MPROTECT)),
@@ -324,6 +370,7 @@ static const struct ww_test tests[] = {
 	WW_TEST_ONLY(decommit_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(commit_read_only_wins_over_handler_in_flight, B(WW_BACKEND_MPROTECT)),
 	WW_TEST_ONLY(failed_protect_and_decommit_change_nothing, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(fork_child_of_handler_half_way_loses_nothing, B(WW_BACKEND_MPROTECT)),
 };
 
 int main(void)
