@@ -29,6 +29,20 @@ static void *map_rw(size_t npages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Start writer w storing v at p; its handler stops at point tp.  A write
+ * that does not fault there in STALL_MS fails the test. */
+static void stop_writer_at(enum ww_test_point tp, struct writer_thread *w, volatile char *p,
+			   char v)
+{
+	stall_arm(tp);
+	writer_start(w, p, v);
+	if (!stall_reached(tp, STALL_MS)) {
+		stall_reset();
+		writer_join(w);
+		fail_msg("the write did not fault");
+	}
+}
+
 /* ---- item 7: a region freed under a handler that counted itself late */
 
 struct unwatch_call {
@@ -104,13 +118,7 @@ static void write_in_flight_during_unwatch_succeeds(void)
 
 	assert_non_null(x);
 	assert_int_equal(ww_watch(x, 4 * P, 0, RW), 0);
-	stall_arm(WW_TP_ENTER_EPOCH);
-	writer_start(&w, x + P, 42);
-	if (!stall_reached(WW_TP_ENTER_EPOCH, STALL_MS)) {
-		stall_reset();
-		writer_join(&w);
-		fail_msg("the write did not fault");
-	}
+	stop_writer_at(WW_TP_ENTER_EPOCH, &w, x + P, 42);
 	assert_int_equal(ww_unwatch(x), 0);
 	stall_release(WW_TP_ENTER_EPOCH);
 	writer_join(&w);
@@ -176,13 +184,7 @@ static void get_reset_returns_write_done_before_it(void)
 	bool early;
 
 	assert_int_equal(ww_reset(x, 4 * P), 0);
-	stall_arm(WW_TP_FAULT_MARK);
-	writer_start(&w, x + P, 1);
-	if (!stall_reached(WW_TP_FAULT_MARK, STALL_MS)) {
-		stall_reset();
-		writer_join(&w);
-		fail_msg("the write did not fault");
-	}
+	stop_writer_at(WW_TP_FAULT_MARK, &w, x + P, 1);
 	x[P + 8] = 2;	/* no fault: the page is writable already */
 	pthread_create(&c.th, NULL, get_main, &c);
 	early = wait_flag(&c.done, BLOCK_MS);
@@ -226,13 +228,7 @@ static void *range_main(void *arg)
  * The handler is let go once the call returned, or after BLOCK_MS. */
 static void race_handler_with(char *x, struct range_call *c, struct writer_thread *w, char v)
 {
-	stall_arm(WW_TP_FAULT_OPEN);
-	writer_start(w, x + P, v);
-	if (!stall_reached(WW_TP_FAULT_OPEN, STALL_MS)) {
-		stall_reset();
-		writer_join(w);
-		fail_msg("the write did not fault");
-	}
+	stop_writer_at(WW_TP_FAULT_OPEN, w, x + P, v);
 	c->addr = x + P;
 	pthread_create(&c->th, NULL, range_main, c);
 	wait_flag(&c->done, BLOCK_MS);
@@ -331,13 +327,7 @@ static void fork_child_of_handler_half_way_loses_nothing(void)
 	pid_t pid;
 
 	assert_int_equal(ww_reset(x, 4 * P), 0);
-	stall_arm(WW_TP_FAULT_MARK);
-	writer_start(&w, x + P, 1);
-	if (!stall_reached(WW_TP_FAULT_MARK, STALL_MS)) {
-		stall_reset();
-		writer_join(&w);
-		fail_msg("the write did not fault");
-	}
+	stop_writer_at(WW_TP_FAULT_MARK, &w, x + P, 1);
 	pid = fork();
 	if (pid == 0) {
 		uint64_t m;
