@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "internal.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define N 16
@@ -173,6 +175,35 @@ static void parent_tracks_while_child_lives(void)
 	close(to_parent[0]);
 }
 
+/* mprotect: a child that cannot read its mappings (to find pages a handler
+ * was opening at the fork) reports every committed page, never loses one,
+ * and tracks exactly again after its reset. */
+static void child_without_mappings_reports_all(void)
+{
+	char *base = t_alloc(N, 0, RW);
+	pid_t pid;
+
+	assert_int_equal(ww_commit(base, 8 * P, RW), 0);
+	t_touch(base, 1);
+	pid = t_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t m;
+
+		ww_fault_inject(WW_SYS_OPEN, 0, EMFILE, -1);	/* /proc/self/maps */
+		m = t_written_mask(base, N, WW_GET_RESET);
+		ww_fault_inject_clear();
+		T_CHILD_CHECK(m == 0xff, "first get %#llx, want every committed page 0xff",
+			      (unsigned long long)m);
+		t_touch(base, 5);
+		m = t_written_mask(base, N, 0);
+		T_CHILD_CHECK(m == 0x20, "after the reset: %#llx, want 0x20", (unsigned long long)m);
+		_exit(t_child_failures);
+	}
+	assert_int_equal(t_wait_child(pid), 0);
+	T_EXPECT(base, N, 1);
+}
+
 /* fork while another thread is in the library (get-and-reset, writes,
  * alloc/free): the child must not inherit a held lock. */
 struct busy {
@@ -245,5 +276,6 @@ static const struct ww_test tests[] = {
 	WW_TEST(child_region_calls_stay_in_child),
 	WW_TEST(parent_tracks_while_child_lives),
 	WW_TEST(fork_while_threads_busy),
+	WW_TEST_ONLY(child_without_mappings_reports_all, B(WW_BACKEND_MPROTECT)),
 };
 WW_MAIN(tests)
