@@ -305,6 +305,15 @@ static size_t make_pattern(struct ctx *c, double fraction, uint64_t seed)
 	}
 }
 
+/* Stay on the CPU for us microseconds. */
+static void spin_us(unsigned us)
+{
+	uint64_t end = plat_now_ns() + (uint64_t)us * 1000;
+
+	while (plat_now_ns() < end)
+		;
+}
+
 /* dense, sparse, random, huge-reserve: write once, get, get-and-reset. */
 /* huge-reserve: the platform's own part of the same reserve + commit,
  * timed after the tracked area is gone, so both find the same address
@@ -360,6 +369,7 @@ static int rep_simple(struct ctx *c, struct area *a, int rep)
 	lost_get = missing(c);
 	memset(c->seen, 0, c->rpages / 8 + 1);
 
+	spin_us(SETTLE_US);	/* the same start for every target (cell.h) */
 	if (get_all(c, a, 1, c->cap, &got, &ns))
 		return -1;
 	ctx_sample(c, M_GET_RESET_PER_PAGE, (double)ns / (double)k);

@@ -95,7 +95,11 @@ has a time limit, and a cell past it is reported as DID NOT FINISH.
 
 ## Workloads
 
-- `dense`: every page written, then get, then get-and-reset.
+- `dense`: every page written, then get, then get-and-reset.  The
+  get-and-reset starts 2 ms (spinning) after the get, for every row alike:
+  a scan just after the faults runs slower, and the get before it is 5x
+  longer through the library than on the bare loop
+  ([pitfall 15 of kernel-notes.md](kernel-notes.md)).
 - `sparse`: every 7th page (`--sparse-n`).
 - `random`: a fraction of the pages, uniformly, written in random order.
 - `gc-cycle`: 4 rounds of a 5 % burst, each followed by get-and-reset through a
