@@ -47,9 +47,15 @@
 static pthread_mutex_t fds_lock = PTHREAD_MUTEX_INITIALIZER;
 static int uffd = -1;
 static int pagemap = -1;
-/* Fork child whose regions could not be re-registered: report every
- * committed page as written (over-report, never a loss). */
-static bool child_untracked;
+/* The backend_data of a region a fork child inherited and could not
+ * register again: it reports every committed page as written (over-report,
+ * never a loss).  Per region: what the child makes later is tracked. */
+static char untracked_in_child;
+
+static bool untracked(const struct ww_region *r)
+{
+	return r->backend_data == &untracked_in_child;
+}
 
 static pthread_once_t reason_once = PTHREAD_ONCE_INIT;
 static const char *unavail;
@@ -432,7 +438,7 @@ static int uffd_get(struct ww_region *r, size_t first, size_t last, bool reset,
 {
 	struct scan s = { .reset = reset, .found = found };
 
-	if (child_untracked)
+	if (untracked(r))
 		return ww_region_for_each_run(r, first, last, true, report_all_run, found);
 	return ww_region_for_each_run(r, first, last, true, scan_run, &s);
 }
@@ -465,21 +471,28 @@ static int reset_run(struct ww_region *r, size_t a, size_t b, void *arg)
 
 static int uffd_reset(struct ww_region *r, size_t first, size_t last)
 {
-	if (child_untracked)
+	if (untracked(r))
 		return 0;
 	return ww_region_for_each_run(r, first, last, true, reset_run, NULL);
 }
 
+struct child_rebuild {
+	bool fds_ok;
+	size_t untracked;
+};
+
 static void reregister_in_child(struct ww_region *r, void *arg)
 {
-	bool *failed = arg;
+	struct child_rebuild *c = arg;
 
-	if (r->ops != &ww_backend_uffd || *failed)
+	if (r->ops != &ww_backend_uffd)
 		return;
 	/* Not protected: the child's copy reads "written" everywhere until
 	 * its first reset: it cannot know what the parent wrote. */
-	if (register_range(r->base, r->size))
-		*failed = true;
+	if (!c->fds_ok || register_range(r->base, r->size)) {
+		r->backend_data = &untracked_in_child;
+		c->untracked++;
+	}
 }
 
 /*
@@ -490,7 +503,7 @@ static void reregister_in_child(struct ww_region *r, void *arg)
  */
 static void uffd_fork_child(void)
 {
-	bool failed = false;
+	struct child_rebuild c = { .fds_ok = true };
 
 	pthread_mutex_init(&fds_lock, NULL);
 	if (uffd < 0 && pagemap < 0)
@@ -501,12 +514,13 @@ static void uffd_fork_child(void)
 		close(pagemap);
 	uffd = pagemap = -1;
 	if (open_fds_locked() < 0)
-		failed = true;
-	ww_region_foreach(reregister_in_child, &failed);
-	if (failed) {
-		child_untracked = true;
-		WW_WARN("fork child: uffd regions cannot be tracked; every committed page is reported as written");
-	}
+		c.fds_ok = false;	/* a region made later tries again */
+	ww_region_foreach(reregister_in_child, &c);
+	if (c.untracked)
+		WW_WARN("fork child: %zu uffd region(s) cannot be tracked; every committed page "
+			"of them is reported as written", c.untracked);
+	else if (!c.fds_ok)
+		WW_DEBUG("fork child: no userfaultfd yet; a new region will try again");
 }
 
 /* A write-protect release fails with ENOENT where a mapping is not

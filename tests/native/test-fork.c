@@ -204,6 +204,41 @@ static void child_without_mappings_reports_all(void)
 	T_EXPECT(base, N, 1);
 }
 
+/* uffd: a child that cannot open a userfaultfd cannot track what it
+ * inherited (every committed page reads written), but a region it makes
+ * once it can is tracked exactly, and it says so only for the inherited. */
+static void child_untracked_copy_leaves_new_regions_tracked(void)
+{
+	char *base = t_alloc(N, WW_ALLOC_COMMIT, RW);
+	pid_t pid;
+
+	t_touch(base, 1);
+	pid = t_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		void *addr = NULL;
+		size_t size = 4 * P;
+		uint64_t m;
+
+		ww_fault_inject(WW_SYS_USERFAULTFD, 0, EPERM, -1);
+		ww_fault_inject(WW_SYS_OPEN, 0, EPERM, -1);	/* /dev/userfaultfd */
+		m = t_written_mask(base, N, WW_GET_RESET);
+		ww_fault_inject_clear();
+		T_CHILD_CHECK(m == 0xffff, "inherited region: %#llx, want every page",
+			      (unsigned long long)m);
+		T_CHILD_CHECK(ww_alloc(&addr, &size, WW_ALLOC_COMMIT, RW) == 0, "alloc");
+		if (addr) {
+			t_touch(addr, 3);
+			m = t_written_mask(addr, 4, 0);
+			T_CHILD_CHECK(m == 0x8, "the child's new region: %#llx, want 0x8",
+				      (unsigned long long)m);
+		}
+		_exit(t_child_failures);
+	}
+	assert_int_equal(t_wait_child(pid), 0);
+	T_EXPECT(base, N, 1);
+}
+
 /* fork while another thread is in the library (get-and-reset, writes,
  * alloc/free): the child must not inherit a held lock. */
 struct busy {
@@ -277,5 +312,6 @@ static const struct ww_test tests[] = {
 	WW_TEST(parent_tracks_while_child_lives),
 	WW_TEST(fork_while_threads_busy),
 	WW_TEST_ONLY(child_without_mappings_reports_all, B(WW_BACKEND_MPROTECT)),
+	WW_TEST_ONLY(child_untracked_copy_leaves_new_regions_tracked, B(WW_BACKEND_UFFD)),
 };
 WW_MAIN(tests)
